@@ -1,0 +1,42 @@
+# askdb: the two commands of the README, and a few more for developers.
+#   make demo   installs what is missing, builds, runs the embedded demo database
+#   make test   installs what is missing, builds with sanitizers, runs the whole test suite
+
+JOBS ?= $(shell nproc)
+BUILD ?= build
+TEST_BUILD ?= build-asan
+
+.PHONY: demo test deps build build-test bench format clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_TESTS=OFF
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/askdb demo
+
+$(TEST_BUILD)/build.ninja:
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASKDB_SANITIZE=ON -DASKDB_BENCH=OFF
+
+build-test: deps $(TEST_BUILD)/build.ninja
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+
+test: build-test
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Benchmarks build with optimisation in their own tree (they use the tests' fake LLM server).
+bench: deps
+	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_TESTS=ON -DASKDB_BENCH=ON >/dev/null
+	cmake --build build-bench -j $(JOBS) --target bench_pipeline askdb
+	build-bench/bench_pipeline
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) build-bench

@@ -1,0 +1,310 @@
+#include "chat/pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "chat/sql_extract.h"
+#include "core/text.h"
+#include "pg/read_only.h"
+#include "retrieval/context_builder.h"
+
+namespace askdb::chat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void add_timing(AskResult& r, const std::string& stage, double ms) {
+  for (auto& [name, value] : r.timings_ms) {
+    if (name == stage) {
+      value += ms;
+      return;
+    }
+  }
+  r.timings_ms.emplace_back(stage, ms);
+}
+
+void status(const PipelineEvents& e, std::string_view stage) {
+  if (e.on_status) e.on_status(stage);
+}
+
+std::string render_conversation(const std::vector<Turn>& history) {
+  std::string out;
+  for (const auto& t : history) {
+    out += "Question: " + t.question + "\n";
+    if (!t.sql.empty()) out += "SQL:\n" + t.sql + "\n";
+    if (!t.answer.empty()) out += "Answer: " + t.answer + "\n";
+    out += "\n";
+  }
+  return std::string(trim(out));
+}
+
+// Rows as a pipe table for the answer prompt.
+std::string render_rows(const AskResult& r, size_t limit) {
+  std::string out;
+  for (size_t c = 0; c < r.columns.size(); ++c) {
+    out += (c ? " | " : "") + r.columns[c].name;
+  }
+  out += "\n";
+  for (size_t i = 0; i < r.rows.size() && i < limit; ++i) {
+    for (size_t c = 0; c < r.rows[i].size(); ++c) {
+      out += (c ? " | " : "") + (r.rows[i][c] ? *r.rows[i][c] : std::string("NULL"));
+    }
+    out += "\n";
+  }
+  return std::string(trim(out));
+}
+
+std::string percent(double similarity) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", similarity * 100);
+  return buf;
+}
+
+}  // namespace
+
+Status validate_question(const std::string& question) {
+  if (trim(question).empty()) {
+    return make_error(ErrorCode::kUsage, "the question is empty; ask something about the data, "
+                                         "e.g. \"How many orders were placed in 2025?\"");
+  }
+  if (question.size() > kMaxQuestionBytes) {
+    return make_error(ErrorCode::kUsage,
+                      "the question is " + std::to_string(question.size()) +
+                          " bytes long; askdb accepts up to " +
+                          std::to_string(kMaxQuestionBytes) + ". Shorten it.");
+  }
+  if (!is_valid_utf8(question)) {
+    return make_error(ErrorCode::kUsage, "the question is not valid UTF-8 text; check your "
+                                         "terminal's encoding and type it again.");
+  }
+  return ok_status();
+}
+
+Result<llm::Request> Pipeline::sql_request(const std::string& question,
+                                           const std::vector<Turn>& history) const {
+  retrieval::ContextOptions options;
+  options.token_budget = deps_.config->pipeline.context_token_budget;
+  const auto ctx = retrieval::build_context(*deps_.catalog, *deps_.knowledge, question, options);
+  PromptValues values = {
+      {"schema", ctx.schema},
+      {"schema_partial", ctx.schema_complete ? "" : "yes"},
+      {"examples", ctx.examples},
+      {"glossary", ctx.glossary},
+      {"conversation", render_conversation(history)},
+      {"question", std::string(trim(question))},
+      {"today", deps_.today ? deps_.today() : ""},
+      {"row_cap", std::to_string(deps_.config->query.row_cap)},
+      {"server_version", deps_.server_version},
+  };
+  auto request = deps_.prompts->sql_request(values);
+  if (!request) return request;
+  request->max_tokens = deps_.config->llm.max_tokens;
+  request->temperature = deps_.config->llm.temperature;
+  return request;
+}
+
+std::optional<Error> Pipeline::guard_and_run(const std::string& sql, AskResult& result,
+                                             const PipelineEvents& events) const {
+  status(events, "checking");
+  auto start = Clock::now();
+  sqlguard::GuardOptions options;
+  options.row_cap = deps_.config->query.row_cap;
+  auto guarded = sqlguard::guard(sql, *deps_.functions, options);
+  add_timing(result, "guard", ms_since(start));
+  if (!guarded) return guarded.error();
+  if (events.on_sql) events.on_sql(guarded->sql);
+
+  status(events, "running");
+  start = Clock::now();
+  auto lease = deps_.pool->acquire();
+  if (!lease) {
+    add_timing(result, "run", ms_since(start));
+    return lease.error();
+  }
+  pg::QueryLimits limits;
+  limits.statement_timeout_ms = deps_.config->query.statement_timeout_ms;
+  limits.lock_timeout_ms = deps_.config->query.lock_timeout_ms;
+  limits.idle_in_transaction_timeout_ms = deps_.config->query.idle_in_transaction_timeout_ms;
+  auto rows = pg::run_read_only(**lease, guarded->sql, limits);
+  add_timing(result, "run", ms_since(start));
+  if (!rows) return rows.error();
+  result.sql = guarded->sql;
+  result.columns = std::move(rows->columns);
+  result.rows = std::move(rows->rows);
+  result.truncated = guarded->limit_applied &&
+                     static_cast<int64_t>(result.rows.size()) >= guarded->row_cap;
+  if (events.on_rows) events.on_rows(result);
+  return std::nullopt;
+}
+
+AskResult Pipeline::run_sql(const std::string& sql, const PipelineEvents& events) const {
+  AskResult result;
+  const auto start = Clock::now();
+  if (trim(sql).empty()) {
+    result.error = make_error(ErrorCode::kUsage, "the SQL text is empty; pass a SELECT query.");
+  } else if (!is_valid_utf8(sql)) {
+    result.error = make_error(ErrorCode::kUsage, "the SQL text is not valid UTF-8.");
+  } else {
+    result.error = guard_and_run(sql, result, events);
+    result.attempts.push_back({std::string(trim(sql)), result.error ? result.error->message : ""});
+  }
+  add_timing(result, "total", ms_since(start));
+  return result;
+}
+
+AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& history,
+                        const PipelineEvents& events) const {
+  AskResult result;
+  result.question = question;
+  const auto total_start = Clock::now();
+  auto finish = [&]() -> AskResult {
+    add_timing(result, "total", ms_since(total_start));
+    return std::move(result);
+  };
+  if (auto st = validate_question(question); !st) {
+    result.error = st.error();
+    return finish();
+  }
+
+  status(events, "retrieving");
+  auto start = Clock::now();
+  if (deps_.llm == nullptr) {
+    answer_without_llm(result, events);
+    add_timing(result, "retrieve", 0);
+    return finish();
+  }
+  auto request = sql_request(question, history);
+  add_timing(result, "retrieve", ms_since(start));
+  if (!request) {
+    result.error = request.error();
+    return finish();
+  }
+
+  const int max_attempts = 1 + deps_.config->pipeline.max_retries;
+  std::optional<Error> last_error;
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    status(events, "writing_sql");
+    start = Clock::now();
+    auto reply = deps_.llm->complete(*request);
+    add_timing(result, "write_sql", ms_since(start));
+    if (!reply) {
+      result.error = reply.error();
+      return finish();
+    }
+    result.tokens.prompt_tokens += reply->usage.prompt_tokens;
+    result.tokens.completion_tokens += reply->usage.completion_tokens;
+
+    auto extracted = extract_sql(reply->text);
+    std::string sql = extracted ? extracted->sql : "";
+    if (extracted && !extracted->cannot_answer.empty()) {
+      result.attempts.push_back({"", "the model could not answer: " + extracted->cannot_answer});
+      result.answer = "I cannot answer that from this database: " + extracted->cannot_answer;
+      if (events.on_answer) events.on_answer(result.answer);
+      return finish();
+    }
+    if (!extracted) {
+      last_error = make_error(ErrorCode::kLlm,
+                              "the LLM's reply held no SQL query. Reply: \"" +
+                                  std::string(trim(reply->text)).substr(0, 300) + "\"");
+    } else {
+      last_error = guard_and_run(sql, result, events);
+    }
+    result.attempts.push_back({sql, last_error ? last_error->message : ""});
+    if (!last_error) break;
+
+    auto retry = deps_.prompts->retry_message({{"sql", sql}, {"error", last_error->message}});
+    if (!retry) {
+      result.error = retry.error();
+      return finish();
+    }
+    request->messages.push_back({llm::Role::kAssistant, reply->text});
+    request->messages.push_back({llm::Role::kUser, *retry});
+  }
+  if (last_error) {
+    Error e = *last_error;
+    e.message = "no usable SQL after " + std::to_string(result.attempts.size()) +
+                " attempt(s); the last one failed: " + e.message +
+                "\nRephrase the question, name the tables or columns you mean, or run SQL "
+                "yourself with `askdb sql`.";
+    result.error = e;
+    return finish();
+  }
+  answer(result, events);
+  return finish();
+}
+
+void Pipeline::answer(AskResult& result, const PipelineEvents& events) const {
+  status(events, "answering");
+  const auto start = Clock::now();
+  const size_t shown = static_cast<size_t>(deps_.config->pipeline.answer_rows);
+  std::string shown_note;
+  if (result.rows.size() > shown) {
+    shown_note = "Only the first " + std::to_string(shown) + " rows are shown below.";
+  }
+  auto request = deps_.prompts->answer_request({
+      {"question", std::string(trim(result.question))},
+      {"sql", result.sql},
+      {"rows", render_rows(result, shown)},
+      {"row_count", std::to_string(result.rows.size())},
+      {"truncated", result.truncated ? "yes" : ""},
+      {"row_cap", std::to_string(deps_.config->query.row_cap)},
+      {"shown_note", shown_note},
+  });
+  if (!request) {
+    result.error = request.error();
+    return;
+  }
+  request->max_tokens = deps_.config->llm.max_tokens;
+  request->temperature = deps_.config->llm.temperature;
+  auto reply = deps_.llm->stream(*request, [&](std::string_view delta) {
+    if (events.on_answer) events.on_answer(delta);
+  });
+  add_timing(result, "answer", ms_since(start));
+  if (!reply) {
+    result.error = reply.error();
+    return;
+  }
+  result.answer = std::string(trim(reply->text));
+  result.tokens.prompt_tokens += reply->usage.prompt_tokens;
+  result.tokens.completion_tokens += reply->usage.completion_tokens;
+}
+
+void Pipeline::answer_without_llm(AskResult& result, const PipelineEvents& events) const {
+  const auto best = retrieval::rank_examples(*deps_.knowledge, result.question, 1);
+  const double threshold = deps_.config->pipeline.verified_match;
+  const char* enable =
+      "To let askdb write SQL for any question, configure an LLM: ASKDB_LLM_BASE_URL and "
+      "ASKDB_LLM_MODEL for an OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1), or "
+      "OPENAI_API_KEY for OpenAI.";
+  if (best.empty() || best[0].similarity < threshold) {
+    std::string msg = "no LLM is configured, and the question does not closely match a verified "
+                      "question. ";
+    msg += enable;
+    if (!best.empty() && best[0].similarity > 0) {
+      msg += "\nThe closest verified question (" + percent(best[0].similarity) +
+             " alike) is: \"" + best[0].example->question + "\"";
+    }
+    result.error = make_error(ErrorCode::kLlm, msg);
+    return;
+  }
+  result.verified = VerifiedMatch{best[0].example->question, best[0].similarity};
+  auto error = guard_and_run(best[0].example->sql, result, events);
+  result.attempts.push_back({std::string(trim(best[0].example->sql)), error ? error->message : ""});
+  if (error) {
+    result.error = error;
+    return;
+  }
+  result.answer = "No LLM is configured, so askdb ran the verified SQL of the closely matching "
+                  "question \"" +
+                  best[0].example->question + "\" (" + percent(best[0].similarity) +
+                  " alike). It returned " + std::to_string(result.rows.size()) + " row" +
+                  (result.rows.size() == 1 ? "" : "s") +
+                  (result.truncated ? ", cut at the row cap" : "") + ". " + enable;
+  if (events.on_answer) events.on_answer(result.answer);
+}
+
+}  // namespace askdb::chat

@@ -1,0 +1,126 @@
+#include "chat/workspace.h"
+
+#include <ctime>
+
+#include "config/paths.h"
+#include "llm/openai.h"
+#include "pg/sql_script.h"
+
+namespace askdb::chat {
+namespace {
+
+std::string today_iso() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::unique_ptr<llm::Provider> make_provider(const LlmConfig& c) {
+  if (c.provider == "openai") {
+    llm::OpenAiOptions o;
+    o.base_url = c.base_url;
+    o.model = c.model;
+    o.api_key = c.api_key;
+    o.connect_timeout_s = c.connect_timeout_s;
+    o.timeout_s = c.timeout_s;
+    return llm::make_openai_provider(o);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<sqlguard::FunctionCatalog> load_function_catalog(pg::Connection& conn) {
+  auto rows = conn.query("SELECT DISTINCT proname, provolatile FROM pg_proc");
+  if (!rows) return rows.error();
+  sqlguard::FunctionCatalog functions;
+  for (const auto& row : rows->rows) {
+    if (!row[0] || !row[1]) continue;
+    const char v = row[1]->empty() ? 'v' : (*row[1])[0];
+    functions.add(*row[0], v == 'i'   ? sqlguard::Volatility::kImmutable
+                           : v == 's' ? sqlguard::Volatility::kStable
+                                      : sqlguard::Volatility::kVolatile);
+  }
+  return functions;
+}
+
+Status load_demo_data(const std::string& owner_conninfo, const std::string& demo_dir) {
+  auto conn = pg::Connection::open(owner_conninfo, "the demo database");
+  if (!conn) return conn.error();
+  for (const char* file : {"schema.sql", "data.sql"}) {
+    if (auto st = pg::run_sql_file(*conn, demo_dir + "/" + file); !st) return st;
+  }
+  return ok_status();
+}
+
+Workspace::~Workspace() { release(); }
+
+void Workspace::release() {
+  if (cluster_) cluster_->release();
+}
+
+Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
+  std::unique_ptr<Workspace> ws(new Workspace());
+  ws->config_ = config;
+
+  std::string conninfo;
+  std::string knowledge_dir = config.paths.knowledge_dir;
+  if (config.target == TargetKind::kEmbedded) {
+    auto demo_dir = find_data_dir("demo", config.paths.demo_dir, "paths.demo_dir");
+    if (!demo_dir) return demo_dir.error();
+    auto cluster = pg::EmbeddedCluster::open(
+        config.embedded,
+        [&](const std::string& owner) { return load_demo_data(owner, *demo_dir); });
+    if (!cluster) return cluster.error();
+    ws->cluster_ = std::move(*cluster);
+    conninfo = ws->cluster_->reader_conninfo();
+    if (knowledge_dir.empty()) knowledge_dir = *demo_dir;
+  } else {
+    conninfo = config.database.url;
+  }
+
+  ws->pool_ = std::make_unique<pg::Pool>(conninfo, "the target database", config.query.pool_size);
+  std::string server_version;
+  {
+    auto lease = ws->pool_->acquire();
+    if (!lease) return lease.error();
+    auto version = (*lease)->query("SELECT current_setting('server_version')");
+    if (!version) return version.error();
+    server_version = version->rows.at(0).at(0).value_or("");
+    auto catalog = retrieval::load_catalog(**lease, {config.store.schema});
+    if (!catalog) return catalog.error();
+    ws->catalog_ = std::move(*catalog);
+    auto functions = load_function_catalog(**lease);
+    if (!functions) return functions.error();
+    ws->functions_ = std::move(*functions);
+  }
+  if (!knowledge_dir.empty()) {
+    auto knowledge = retrieval::load_knowledge(knowledge_dir);
+    if (!knowledge) return knowledge.error();
+    ws->knowledge_ = std::move(*knowledge);
+  }
+  auto prompts_dir = find_data_dir("prompts", config.paths.prompts_dir, "paths.prompts_dir");
+  if (!prompts_dir) return prompts_dir.error();
+  auto prompts = Prompts::load(*prompts_dir);
+  if (!prompts) return prompts.error();
+  ws->prompts_ = std::make_unique<Prompts>(std::move(*prompts));
+  ws->llm_ = make_provider(config.llm);
+
+  PipelineDeps deps;
+  deps.config = &ws->config_;
+  deps.pool = ws->pool_.get();
+  deps.llm = ws->llm_.get();
+  deps.catalog = &ws->catalog_;
+  deps.knowledge = &ws->knowledge_;
+  deps.functions = &ws->functions_;
+  deps.prompts = ws->prompts_.get();
+  deps.server_version = server_version;
+  deps.today = today_iso;
+  ws->pipeline_ = std::make_unique<Pipeline>(std::move(deps));
+  return ws;
+}
+
+}  // namespace askdb::chat

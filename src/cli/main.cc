@@ -1,0 +1,234 @@
+// askdb's command line: ask, sql, demo. Parses arguments, loads the configuration, opens the
+// workspace and prints results; everything else lives in the layers below.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "chat/result_json.h"
+#include "chat/workspace.h"
+#include "cli/table.h"
+#include "config/config.h"
+
+namespace askdb::cli {
+namespace {
+
+// Ctrl-C and SIGTERM: a dedicated thread waits for them, releases the workspace (stopping
+// the embedded cluster if this process started it) and exits. No process is left behind.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+
+  // Waits in a background thread; on a signal runs `cleanup` and exits 130.
+  void watch(std::function<void()> cleanup) {
+    std::thread([this, cleanup = std::move(cleanup)] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      std::fprintf(stderr, "\naskdb: interrupted; stopping.\n");
+      cleanup();
+      _exit(128 + sig);
+    }).detach();
+  }
+
+  // Blocks the calling thread until a signal arrives.
+  int wait() {
+    int sig = 0;
+    sigwait(&set_, &sig);
+    return sig;
+  }
+
+ private:
+  sigset_t set_;
+};
+
+int fail(const Error& error) {
+  std::cerr << "askdb: " << error.message << "\n";
+  return exit_code_for(error.code);
+}
+
+std::unique_ptr<chat::Workspace> open_workspace(const std::string& config_file, int& exit_code) {
+  LoadOptions options;
+  options.file = config_file;
+  auto config = load_config(options);
+  if (!config) {
+    exit_code = fail(config.error());
+    return nullptr;
+  }
+  if (config->target == TargetKind::kEmbedded && isatty(STDERR_FILENO)) {
+    std::cerr << "askdb: using the embedded demo database in " << config->embedded.home << "\n";
+  }
+  auto ws = chat::Workspace::open(*config);
+  if (!ws) {
+    exit_code = fail(ws.error());
+    return nullptr;
+  }
+  return std::move(*ws);
+}
+
+int print_result(const chat::AskResult& result, bool json, bool with_answer, bool answer_streamed) {
+  if (json) {
+    std::cout << chat::to_json(result, with_answer).dump(2) << "\n";
+  } else if (!answer_streamed && result.error) {
+    // Text mode printed SQL and rows as they came; only the error remains.
+  }
+  if (result.error) {
+    if (!json) std::cerr << "askdb: " << result.error->message << "\n";
+    return exit_code_for(result.error->code);
+  }
+  return 0;
+}
+
+int run_ask(const std::string& config_file, const std::string& question, bool json,
+            SignalGuard& signals) {
+  if (auto st = chat::validate_question(question); !st) return fail(st.error());
+  int exit_code = 0;
+  auto ws = open_workspace(config_file, exit_code);
+  if (!ws) return exit_code;
+  signals.watch([&ws] { ws->release(); });
+
+  chat::PipelineEvents events;
+  bool answering = false;
+  const bool tty = isatty(STDERR_FILENO);
+  if (!json) {
+    if (tty) {
+      events.on_status = [](std::string_view stage) {
+        std::cerr << "\r\033[2K… " << stage << std::flush;
+      };
+    }
+    events.on_rows = [tty](const chat::AskResult& r) {
+      if (tty) std::cerr << "\r\033[2K" << std::flush;
+      std::cout << "SQL:\n" << r.sql << "\n\n";
+      print_table(std::cout, r);
+      std::cout << std::endl;
+    };
+    events.on_answer = [&answering, tty](std::string_view delta) {
+      if (!answering) {
+        if (tty) std::cerr << "\r\033[2K" << std::flush;
+        std::cout << "Answer:\n";
+        answering = true;
+      }
+      std::cout << delta << std::flush;
+    };
+  }
+  auto result = ws->pipeline().ask(question, {}, events);
+  if (!json) {
+    if (tty) std::cerr << "\r\033[2K" << std::flush;
+    if (answering) std::cout << "\n";
+    if (result.error && !result.attempts.empty()) {
+      std::cerr << "Attempts:\n";
+      for (size_t i = 0; i < result.attempts.size(); ++i) {
+        std::cerr << "  " << i + 1 << ". " << result.attempts[i].sql << "\n     → "
+                  << (result.attempts[i].error.empty() ? "ran" : result.attempts[i].error)
+                  << "\n";
+      }
+    }
+  }
+  return print_result(result, json, true, answering);
+}
+
+int run_sql(const std::string& config_file, const std::string& sql, bool json,
+            SignalGuard& signals) {
+  int exit_code = 0;
+  auto ws = open_workspace(config_file, exit_code);
+  if (!ws) return exit_code;
+  signals.watch([&ws] { ws->release(); });
+  chat::PipelineEvents events;
+  if (!json) {
+    events.on_rows = [](const chat::AskResult& r) {
+      std::cout << "SQL:\n" << r.sql << "\n\n";
+      print_table(std::cout, r);
+    };
+  }
+  auto result = ws->pipeline().run_sql(sql, events);
+  return print_result(result, json, false, false);
+}
+
+int run_demo(const std::string& config_file, SignalGuard& signals) {
+  int exit_code = 0;
+  auto ws = open_workspace(config_file, exit_code);
+  if (!ws) return exit_code;
+  const auto* cluster = ws->cluster();
+  if (cluster == nullptr) {
+    std::cerr << "askdb: `askdb demo` runs the embedded demo database, but a database is "
+                 "configured (database.url, DATABASE_URL or PG* variables). Unset it, or use "
+                 "`askdb ask` against your database.\n";
+    return 2;
+  }
+  std::cout << "askdb demo: the retail demo database is running ("
+            << ws->catalog().tables.size() << " tables, PostgreSQL on 127.0.0.1:"
+            << cluster->port() << ", data in " << cluster->home() << ").\n"
+            << "The web chat arrives in the next release. Meanwhile, in another terminal:\n\n"
+            << "  build/askdb ask \"Which 5 products earned the most revenue in 2025?\"\n"
+            << "  build/askdb sql \"SELECT count(*) FROM orders\"\n\n"
+            << (ws->has_llm() ? ""
+                              : "No LLM is configured: askdb answers verified questions only. "
+                                "Set ASKDB_LLM_BASE_URL and ASKDB_LLM_MODEL (or "
+                                "OPENAI_API_KEY) for any question.\n")
+            << "Press Ctrl-C to stop.\n"
+            << std::flush;
+  signals.wait();
+  std::cout << "\naskdb demo: stopping.\n";
+  ws->release();
+  return 0;
+}
+
+}  // namespace
+}  // namespace askdb::cli
+
+int main(int argc, char** argv) {
+  using namespace askdb::cli;
+  SignalGuard signals;  // first, before any thread starts
+
+  CLI::App app{"askdb: ask a PostgreSQL database questions in plain language."};
+  app.set_version_flag("--version", std::string("askdb ") + ASKDB_VERSION);
+  app.require_subcommand(1);
+  std::string config_file;
+  app.add_option("--config", config_file, "configuration file (default $ASKDB_HOME/askdb.toml, "
+                                          "then ./askdb.toml)");
+
+  std::string question;
+  bool json = false;
+  auto* ask = app.add_subcommand("ask", "ask a question; prints the SQL, the rows and an answer");
+  ask->add_option("question", question, "the question, in plain language")->required();
+  ask->add_flag("--json", json, "print one JSON object instead of text");
+
+  std::string sql;
+  auto* sqlcmd = app.add_subcommand("sql", "run a read-only SQL query through askdb's guard");
+  sqlcmd->add_option("query", sql, "the SQL text")->required();
+  sqlcmd->add_flag("--json", json, "print one JSON object instead of text");
+
+  auto* demo = app.add_subcommand("demo", "start the embedded demo database and keep it running");
+  auto* settings = app.add_subcommand("settings", "list every setting, its variable and default "
+                                                  "(Markdown)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*ask) return run_ask(config_file, question, json, signals);
+  if (*sqlcmd) return run_sql(config_file, sql, json, signals);
+  if (*demo) return run_demo(config_file, signals);
+  if (*settings) {
+    std::cout << "| key | environment variable | default | meaning |\n|---|---|---|---|\n";
+    for (const auto& d : askdb::setting_docs()) {
+      std::cout << "| `" << d.key << "` | `" << d.env << "` | "
+                << (d.default_value.empty() ? "" : "`" + d.default_value + "`") << " | " << d.help
+                << " |\n";
+    }
+    return 0;
+  }
+  return 2;
+}

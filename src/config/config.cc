@@ -1,0 +1,317 @@
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/text.h"
+
+namespace askdb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One setting: where it lives in the file, its variable, how to parse and check it.
+struct Setting {
+  std::string section;
+  std::string key;
+  std::string help;
+  std::string allowed;  // words for the error message
+  // Parses `text` into the config; returns false when not allowed.
+  std::function<bool(Config&, const std::string& text)> set;
+  std::function<std::string(const Config&)> get;
+
+  std::string name() const { return section + "." + key; }
+  std::string env() const {
+    std::string e = "ASKDB_" + section + "_" + key;
+    for (auto& c : e) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return e;
+  }
+};
+
+template <class S>
+Setting text_setting(std::string section, std::string key, S Config::*sec, std::string S::*field,
+                     std::string help, std::vector<std::string> choices = {}) {
+  std::string allowed = "any text";
+  if (!choices.empty()) {
+    allowed = "one of:";
+    for (const auto& c : choices) allowed += " \"" + c + "\"";
+  }
+  return Setting{std::move(section), std::move(key), std::move(help), allowed,
+                 [sec, field, choices](Config& c, const std::string& v) {
+                   if (!choices.empty() && std::find(choices.begin(), choices.end(), v) ==
+                                               choices.end()) {
+                     return false;
+                   }
+                   c.*sec.*field = v;
+                   return true;
+                 },
+                 [sec, field](const Config& c) { return c.*sec.*field; }};
+}
+
+template <class S, class N>
+Setting number_setting(std::string section, std::string key, S Config::*sec, N S::*field, double lo,
+                       double hi, std::string help) {
+  std::ostringstream allowed;
+  allowed << (std::is_integral_v<N> ? "a whole number" : "a number") << " from " << lo << " to "
+          << hi;
+  return Setting{std::move(section), std::move(key), std::move(help), allowed.str(),
+                 [sec, field, lo, hi](Config& c, const std::string& v) {
+                   const std::string t(trim(v));
+                   if (t.empty()) return false;
+                   errno = 0;
+                   char* end = nullptr;
+                   const double d = std::strtod(t.c_str(), &end);
+                   if (errno != 0 || end != t.c_str() + t.size() || !std::isfinite(d)) return false;
+                   if (std::is_integral_v<N> && d != std::floor(d)) return false;
+                   if (d < lo || d > hi) return false;
+                   c.*sec.*field = static_cast<N>(d);
+                   return true;
+                 },
+                 [sec, field](const Config& c) {
+                   std::ostringstream o;
+                   o << c.*sec.*field;
+                   return o.str();
+                 }};
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> all = {
+      text_setting("database", "url", &Config::database, &DatabaseConfig::url,
+                   "Target database, a libpq URL or conninfo (also DATABASE_URL). Empty: the PG* "
+                   "variables if set, else the embedded demo cluster."),
+      text_setting("store", "schema", &Config::store, &StoreConfig::schema,
+                   "Schema of askdb's own tables, left out of what the LLM sees."),
+      text_setting("embedded", "home", &Config::embedded, &EmbeddedConfig::home,
+                   "askdb's home (also ASKDB_HOME): the embedded cluster and its credentials. "
+                   "Default ~/.local/share/askdb, /var/lib/askdb for root."),
+      number_setting("embedded", "port", &Config::embedded, &EmbeddedConfig::port, 0, 65535,
+                     "Loopback port of the embedded cluster; 0 picks a free one."),
+      text_setting("embedded", "pg_bin_dir", &Config::embedded, &EmbeddedConfig::pg_bin_dir,
+                   "Folder with initdb and pg_ctl. Empty: pg_config --bindir, then "
+                   "/usr/lib/postgresql/<newest>/bin."),
+      text_setting("embedded", "run_as", &Config::embedded, &EmbeddedConfig::run_as,
+                   "Account the embedded cluster runs under when askdb runs as root."),
+      text_setting("llm", "provider", &Config::llm, &LlmConfig::provider,
+                   "LLM provider. Empty: openai when a base URL or API key is set, else none.",
+                   {"", "openai", "none"}),
+      text_setting("llm", "base_url", &Config::llm, &LlmConfig::base_url,
+                   "OpenAI-compatible base URL (also OPENAI_BASE_URL). Default "
+                   "https://api.openai.com/v1; Ollama: http://127.0.0.1:11434/v1."),
+      text_setting("llm", "model", &Config::llm, &LlmConfig::model,
+                   "Model name. Default gpt-4o-mini for openai."),
+      text_setting("llm", "api_key", &Config::llm, &LlmConfig::api_key,
+                   "API key (also OPENAI_API_KEY). Prefer the variable to the file."),
+      number_setting("llm", "connect_timeout_s", &Config::llm, &LlmConfig::connect_timeout_s, 0.1,
+                     600, "Seconds to wait for the LLM server to accept the connection."),
+      number_setting("llm", "timeout_s", &Config::llm, &LlmConfig::timeout_s, 1, 3600,
+                     "Seconds one LLM request may take in all."),
+      number_setting("llm", "max_tokens", &Config::llm, &LlmConfig::max_tokens, 16, 200000,
+                     "Most tokens the LLM may write per reply."),
+      number_setting("llm", "temperature", &Config::llm, &LlmConfig::temperature, 0, 2,
+                     "Sampling temperature; 0 is the most repeatable."),
+      number_setting("query", "row_cap", &Config::query, &QueryConfig::row_cap, 1, 1000000,
+                     "Most rows a query returns; the guard adds or lowers LIMIT to this."),
+      number_setting("query", "statement_timeout_ms", &Config::query,
+                     &QueryConfig::statement_timeout_ms, 1, 86400000,
+                     "statement_timeout for each query, in milliseconds."),
+      number_setting("query", "lock_timeout_ms", &Config::query, &QueryConfig::lock_timeout_ms, 1,
+                     86400000, "lock_timeout for each query, in milliseconds."),
+      number_setting("query", "idle_in_transaction_timeout_ms", &Config::query,
+                     &QueryConfig::idle_in_transaction_timeout_ms, 1, 86400000,
+                     "idle_in_transaction_session_timeout, in milliseconds."),
+      number_setting("query", "pool_size", &Config::query, &QueryConfig::pool_size, 1, 1000,
+                     "Connections kept open to the target database."),
+      number_setting("pipeline", "max_retries", &Config::pipeline, &PipelineConfig::max_retries, 0,
+                     10, "Extra SQL attempts after a guard refusal or a database error."),
+      number_setting("pipeline", "answer_rows", &Config::pipeline, &PipelineConfig::answer_rows, 0,
+                     10000, "Rows the LLM sees when it writes the answer in words."),
+      number_setting("pipeline", "context_token_budget", &Config::pipeline,
+                     &PipelineConfig::context_token_budget, 200, 1000000,
+                     "Tokens of schema, examples and notes in the SQL prompt."),
+      number_setting("pipeline", "verified_match", &Config::pipeline,
+                     &PipelineConfig::verified_match, 0.1, 1,
+                     "Similarity (0-1) at which a verified question answers without an LLM."),
+      text_setting("paths", "prompts_dir", &Config::paths, &PathsConfig::prompts_dir,
+                   "Folder of prompt templates. Empty: the prompts/ shipped with askdb."),
+      text_setting("paths", "demo_dir", &Config::paths, &PathsConfig::demo_dir,
+                   "Folder of the demo data set. Empty: the demo/ shipped with askdb."),
+      text_setting("paths", "knowledge_dir", &Config::paths, &PathsConfig::knowledge_dir,
+                   "Folder with examples.json (verified question/SQL pairs) and glossary.md for "
+                   "the target database. Empty: the demo's, with the embedded database."),
+  };
+  return all;
+}
+
+const Setting* find_setting(const std::string& section, const std::string& key) {
+  for (const auto& s : settings()) {
+    if (s.section == section && s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+Error invalid(const Setting& s, const std::string& value, const std::string& where) {
+  return make_error(ErrorCode::kConfig, s.name() + " = \"" + value + "\" " + where +
+                                            " is not allowed: use " + s.allowed + ".");
+}
+
+std::string default_home(const EnvLookup& env) {
+  if (geteuid() == 0) return "/var/lib/askdb";
+  if (auto xdg = env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/askdb";
+  if (auto home = env("HOME"); home && !home->empty()) return *home + "/.local/share/askdb";
+  return ".askdb";
+}
+
+std::string expand_home(const std::string& path, const EnvLookup& env) {
+  if (path == "~" || path.rfind("~/", 0) == 0) {
+    if (auto home = env("HOME"); home) return *home + path.substr(1);
+  }
+  return path;
+}
+
+std::string toml_value_text(const toml::node& node) {
+  if (auto s = node.as_string()) return s->get();
+  if (auto i = node.as_integer()) return std::to_string(i->get());
+  if (auto f = node.as_floating_point()) {
+    std::ostringstream o;
+    o << f->get();
+    return o.str();
+  }
+  if (auto b = node.as_boolean()) return b->get() ? "true" : "false";
+  return "<" + std::string(toml::impl::node_type_friendly_names[static_cast<int>(node.type())]) +
+         ">";
+}
+
+Status apply_file(Config& config, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column
+        << ": the configuration file is not valid TOML: " << e.description();
+    return make_error(ErrorCode::kConfig, msg.str());
+  }
+  for (const auto& [section_key, section_node] : table) {
+    const std::string section(section_key.str());
+    const auto* section_table = section_node.as_table();
+    if (section_table == nullptr) {
+      return make_error(ErrorCode::kConfig,
+                        path + ": \"" + section + "\" must be a [section]; see askdb.example.toml "
+                                                  "for the layout.");
+    }
+    for (const auto& [key_node, value] : *section_table) {
+      const std::string key(key_node.str());
+      const Setting* s = find_setting(section, key);
+      if (s == nullptr) {
+        std::string known;
+        for (const auto& k : settings()) {
+          if (k.section == section) known += (known.empty() ? "" : ", ") + k.key;
+        }
+        return make_error(ErrorCode::kConfig,
+                          path + ": unknown setting " + section + "." + key +
+                              (known.empty() ? " (no section [" + section + "] exists)"
+                                             : "; [" + section + "] knows: " + known) +
+                              ".");
+      }
+      const std::string text = toml_value_text(value);
+      if (!s->set(config, text)) return invalid(*s, text, "in " + path);
+    }
+  }
+  config.file = path;
+  return ok_status();
+}
+
+Status apply_env(Config& config, const EnvLookup& env) {
+  for (const auto& s : settings()) {
+    std::optional<std::string> v = env(s.env());
+    if (!v && s.name() == "database.url") v = env("DATABASE_URL");
+    if (!v && s.name() == "embedded.home") v = env("ASKDB_HOME");
+    if (v && !s.set(config, *v)) return invalid(s, *v, "from " + s.env());
+  }
+  return ok_status();
+}
+
+void resolve_llm(Config& config, const EnvLookup& env) {
+  auto& llm = config.llm;
+  if (llm.base_url.empty()) llm.base_url = env("OPENAI_BASE_URL").value_or("");
+  if (llm.api_key.empty()) llm.api_key = env("OPENAI_API_KEY").value_or("");
+  if (llm.provider.empty() && (!llm.base_url.empty() || !llm.api_key.empty())) {
+    llm.provider = "openai";
+  }
+  if (llm.provider == "none") llm.provider.clear();
+  if (llm.provider == "openai") {
+    if (llm.base_url.empty()) llm.base_url = "https://api.openai.com/v1";
+    while (!llm.base_url.empty() && llm.base_url.back() == '/') llm.base_url.pop_back();
+    if (llm.model.empty()) llm.model = "gpt-4o-mini";
+  }
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<Config> load_config(const LoadOptions& options) {
+  Config config;
+  const EnvLookup& env = options.env;
+  config.embedded.home = expand_home(env("ASKDB_HOME").value_or(default_home(env)), env);
+
+  std::string file = options.file;
+  if (!file.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      return make_error(ErrorCode::kConfig, "the configuration file " + file +
+                                                " does not exist or is not a file; check --config.");
+    }
+  } else {
+    for (const auto& candidate : {config.embedded.home + "/askdb.toml", std::string("askdb.toml")}) {
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec)) {
+        file = candidate;
+        break;
+      }
+    }
+  }
+  if (!file.empty()) {
+    if (auto st = apply_file(config, file); !st) return st.error();
+  }
+  if (auto st = apply_env(config, env); !st) return st.error();
+  config.embedded.home = expand_home(config.embedded.home, env);
+  if (config.embedded.home.empty()) {
+    return make_error(ErrorCode::kConfig, "embedded.home is empty; set ASKDB_HOME to a folder "
+                                          "askdb may write to.");
+  }
+  resolve_llm(config, env);
+
+  if (!config.database.url.empty()) {
+    config.target = TargetKind::kUrl;
+  } else {
+    config.target = TargetKind::kEmbedded;
+    for (const char* v : {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER"}) {
+      if (env(v)) config.target = TargetKind::kPgEnv;
+    }
+  }
+  return config;
+}
+
+std::vector<SettingDoc> setting_docs() {
+  const Config defaults;
+  std::vector<SettingDoc> out;
+  for (const auto& s : settings()) {
+    out.push_back({s.name(), s.env(), s.get(defaults), s.help});
+  }
+  return out;
+}
+
+}  // namespace askdb

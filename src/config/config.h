@@ -1,0 +1,108 @@
+// Config: every setting askdb reads, with its default, loaded from a TOML file and then
+// overridden by environment variables.
+//
+// Precedence, lowest first: built-in default, the file (`--config FILE`, else
+// $ASKDB_HOME/askdb.toml, else ./askdb.toml), then ASKDB_<SECTION>_<KEY> variables (and the
+// conventional aliases DATABASE_URL, ASKDB_HOME, OPENAI_BASE_URL, OPENAI_API_KEY). An invalid
+// value yields Error{kConfig} naming the key, where it came from and what is allowed.
+// A loaded Config is a plain value: copy it freely, share it read-only between threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace askdb {
+
+struct DatabaseConfig {
+  std::string url;  // target database (libpq URL or conninfo); empty: see TargetKind
+};
+
+struct StoreConfig {
+  std::string schema = "askdb";  // askdb's own tables; never shown to the LLM
+};
+
+struct EmbeddedConfig {
+  std::string home;        // $ASKDB_HOME: the cluster, its credentials, askdb.toml
+  int port = 0;            // 0: choose a free loopback port
+  std::string pg_bin_dir;  // empty: pg_config --bindir, then /usr/lib/postgresql/*/bin
+  std::string run_as = "postgres";  // the account the cluster runs under when askdb runs as root
+};
+
+struct LlmConfig {
+  std::string provider;  // "" (none), "openai"
+  std::string base_url;
+  std::string model;
+  std::string api_key;
+  double connect_timeout_s = 10;
+  double timeout_s = 120;
+  int max_tokens = 1024;
+  double temperature = 0;
+};
+
+struct QueryConfig {
+  int64_t row_cap = 1000;
+  int statement_timeout_ms = 30000;
+  int lock_timeout_ms = 5000;
+  int idle_in_transaction_timeout_ms = 60000;
+  int pool_size = 4;
+};
+
+struct PipelineConfig {
+  int max_retries = 2;              // extra SQL attempts after a refusal or an error
+  int answer_rows = 50;             // rows shown to the LLM when it writes the answer
+  int context_token_budget = 6000;  // schema + examples + notes in the SQL prompt
+  double verified_match = 0.8;      // similarity that lets a verified question answer alone
+};
+
+struct PathsConfig {
+  std::string prompts_dir;  // empty: found next to the binary or in the source tree
+  std::string demo_dir;
+  std::string knowledge_dir;  // examples.json + glossary.md; empty: the demo's, for the demo
+};
+
+// Where the target database comes from, in the order askdb looks.
+enum class TargetKind {
+  kUrl,       // database.url or DATABASE_URL
+  kPgEnv,     // PGHOST / PGDATABASE / PGSERVICE ...: libpq reads them itself
+  kEmbedded,  // nothing configured: the private cluster in $ASKDB_HOME
+};
+
+struct Config {
+  DatabaseConfig database;
+  StoreConfig store;
+  EmbeddedConfig embedded;
+  LlmConfig llm;
+  QueryConfig query;
+  PipelineConfig pipeline;
+  PathsConfig paths;
+
+  TargetKind target = TargetKind::kEmbedded;
+  std::string file;  // the file loaded, empty when none
+};
+
+// Reads an environment variable; nullopt when unset. Tests pass their own.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+struct LoadOptions {
+  std::string file;  // --config; empty: the default places, where a missing file is fine
+  EnvLookup env = process_env();
+};
+
+Result<Config> load_config(const LoadOptions& options);
+
+// One documented setting, for `askdb config` and the README table.
+struct SettingDoc {
+  std::string key;  // "llm.model"
+  std::string env;  // "ASKDB_LLM_MODEL"
+  std::string default_value;
+  std::string help;
+};
+std::vector<SettingDoc> setting_docs();
+
+}  // namespace askdb

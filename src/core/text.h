@@ -1,0 +1,22 @@
+// Small string helpers shared by every layer: UTF-8 checks, trimming, case folding, splitting.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace askdb {
+
+// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates).
+bool is_valid_utf8(std::string_view s);
+
+std::string_view trim(std::string_view s);
+std::string to_lower(std::string_view s);  // ASCII only
+bool starts_with_icase(std::string_view s, std::string_view prefix);
+std::vector<std::string> split(std::string_view s, char sep);
+
+// Reads a whole file into `out`; returns false when it cannot be read.
+bool read_file(const std::string& path, std::string& out);
+
+}  // namespace askdb

@@ -1,0 +1,42 @@
+#include "pg/pool.h"
+
+namespace askdb::pg {
+
+Pool::Pool(std::string conninfo, std::string what, int size)
+    : conninfo_(std::move(conninfo)), what_(std::move(what)), size_(size < 1 ? 1 : size) {}
+
+Pool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->release(std::move(conn_));
+}
+
+Result<Pool::Lease> Pool::acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+  if (!idle_.empty()) {
+    Connection conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = Connection::open(conninfo_, what_);
+  if (!conn) {
+    lock.lock();
+    --open_;
+    cv_.notify_one();
+    return conn.error();
+  }
+  return Lease(this, std::move(*conn));
+}
+
+void Pool::release(Connection conn) {
+  std::lock_guard lock(mu_);
+  if (conn.healthy()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  cv_.notify_one();
+}
+
+}  // namespace askdb::pg

@@ -1,0 +1,51 @@
+// Pool: a bounded set of connections to one database, shared by the threads of one process.
+//
+// acquire() hands out an idle connection or opens a new one while fewer than `size` exist,
+// else waits. The lease returns the connection when it goes out of scope; a connection that
+// broke is dropped instead of returned. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pg/connection.h"
+
+namespace askdb::pg {
+
+class Pool {
+ public:
+  // `what` names the database in messages ("the target database").
+  Pool(std::string conninfo, std::string what, int size);
+
+  class Lease {
+   public:
+    Lease(Pool* pool, Connection conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept : pool_(std::exchange(other.pool_, nullptr)), conn_(std::move(other.conn_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection& operator*() { return conn_; }
+    Connection* operator->() { return &conn_; }
+
+   private:
+    Pool* pool_;
+    Connection conn_;
+  };
+
+  Result<Lease> acquire();
+  const std::string& what() const { return what_; }
+
+ private:
+  void release(Connection conn);
+
+  const std::string conninfo_;
+  const std::string what_;
+  const int size_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Connection> idle_;
+  int open_ = 0;
+};
+
+}  // namespace askdb::pg

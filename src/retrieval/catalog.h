@@ -1,0 +1,57 @@
+// Catalog: what the target database holds that a query may read — tables, views,
+// materialized views, their columns, types, comments, and primary and foreign keys — as seen
+// by the connection's role (only relations it may SELECT from).
+//
+// load_catalog() reads it once with a few catalog queries; the result is an immutable value,
+// safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "pg/connection.h"
+
+namespace askdb::retrieval {
+
+struct CatalogColumn {
+  std::string name;
+  std::string type;  // format_type(): "integer", "numeric(12,2)", "text", ...
+  std::string comment;
+  bool not_null = false;
+};
+
+struct ForeignKey {
+  std::vector<std::string> columns;
+  std::string ref_schema;
+  std::string ref_table;
+  std::vector<std::string> ref_columns;
+};
+
+struct CatalogTable {
+  std::string schema;
+  std::string name;
+  std::string kind;  // "table", "view", "materialized view", "foreign table"
+  std::string comment;
+  int64_t row_estimate = -1;  // -1: unknown (never analyzed)
+  std::vector<CatalogColumn> columns;
+  std::vector<std::string> primary_key;
+  std::vector<ForeignKey> foreign_keys;
+
+  // "name" in the public schema, else "schema.name"; identifiers quoted where needed.
+  std::string qualified_name() const;
+};
+
+struct Catalog {
+  std::vector<CatalogTable> tables;  // ordered by schema, then name
+};
+
+// Reads the catalog. `excluded_schemas` (e.g. askdb's own) are left out, as are the system
+// schemas.
+Result<Catalog> load_catalog(pg::Connection& conn, const std::vector<std::string>& excluded_schemas);
+
+// An identifier as it must be written in SQL: bare when it is a lower-case name, else quoted.
+std::string sql_identifier(const std::string& name);
+
+}  // namespace askdb::retrieval

@@ -1,0 +1,179 @@
+// End-to-end: the askdb binary against the demo database, with no LLM (the LLM cases are in
+// cli_llm_test.cc). Checks output shapes, that rows match what PostgreSQL returns, and that
+// every failure has its exit code and a message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "pg/connection.h"
+#include "support/demo_cluster.h"
+#include "support/subprocess.h"
+#include "support/temp_home.h"
+
+namespace askdb {
+namespace {
+
+using json = nlohmann::json;
+using testing::DemoCluster;
+using testing::kUnset;
+using testing::run_subprocess;
+
+std::map<std::string, std::string> demo_env() {
+  return {{"ASKDB_HOME", DemoCluster::get().home()},
+          {"DATABASE_URL", kUnset},
+          {"PGHOST", kUnset},
+          {"PGDATABASE", kUnset},
+          {"PGSERVICE", kUnset},
+          {"PGPORT", kUnset},
+          {"PGUSER", kUnset},
+          {"OPENAI_API_KEY", kUnset},
+          {"OPENAI_BASE_URL", kUnset},
+          {"ASKDB_LLM_PROVIDER", kUnset},
+          {"ASKDB_LLM_BASE_URL", kUnset}};
+}
+
+testing::SubprocessResult askdb(std::vector<std::string> args,
+                                std::map<std::string, std::string> env = demo_env()) {
+  args.insert(args.begin(), ASKDB_BINARY);
+  return run_subprocess(args, env, 120);
+}
+
+pg::Rows direct(const std::string& sql) {
+  auto conn = pg::Connection::open(DemoCluster::get().cluster().reader_conninfo(), "test");
+  EXPECT_TRUE(conn.ok());
+  auto rows = conn->query(sql);
+  EXPECT_TRUE(rows.ok()) << (rows.ok() ? "" : rows.error().message);
+  return rows.ok() ? *rows : pg::Rows{};
+}
+
+TEST(Cli, SqlJsonMatchesPostgres) {
+  const std::string sql =
+      "SELECT p.product_id, p.product_name, count(*) AS lines FROM order_items oi "
+      "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5";
+  auto r = askdb({"sql", sql, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["row_count"], 5);
+  EXPECT_EQ(j["truncated"], false);
+  ASSERT_EQ(j["columns"].size(), 3u);
+  EXPECT_EQ(j["columns"][0]["name"], "product_id");
+  EXPECT_EQ(j["columns"][2]["type"], "bigint");
+  const auto expected = direct(sql);
+  ASSERT_EQ(j["rows"].size(), expected.rows.size());
+  for (size_t i = 0; i < expected.rows.size(); ++i) {
+    EXPECT_EQ(j["rows"][i][0].get<long>(), std::stol(*expected.rows[i][0]));
+    EXPECT_EQ(j["rows"][i][1].get<std::string>(), *expected.rows[i][1]);
+    EXPECT_EQ(j["rows"][i][2].get<long>(), std::stol(*expected.rows[i][2]));
+  }
+  for (const char* key : {"sql", "attempts", "timings_ms", "tokens"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+}
+
+TEST(Cli, SqlTextIsAPsqlTable) {
+  auto r = askdb({"sql", "SELECT 1 AS one, 'São Paulo' AS city"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" one |   city    \n-----+-----------\n   1 | São Paulo\n(1 row)"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Cli, RowCapAddsLimitAndReportsTruncation) {
+  auto env = demo_env();
+  env["ASKDB_QUERY_ROW_CAP"] = "7";
+  auto r = askdb({"sql", "SELECT order_id FROM orders ORDER BY order_id", "--json"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["row_count"], 7);
+  EXPECT_EQ(j["truncated"], true);
+  EXPECT_NE(j["sql"].get<std::string>().find("LIMIT 7"), std::string::npos);
+}
+
+TEST(Cli, GuardRefusalExits4) {
+  for (const char* sql : {"DELETE FROM orders", "SELECT 1; SELECT 2", "SELECT pg_sleep(10)",
+                          "WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d"}) {
+    auto r = askdb({"sql", sql});
+    EXPECT_EQ(r.exit_code, 4) << sql << "\n" << r.err;
+    EXPECT_NE(r.err.find("askdb: "), std::string::npos);
+  }
+  auto r = askdb({"sql", "DROP TABLE orders", "--json"});
+  EXPECT_EQ(r.exit_code, 4);
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["error"]["code"], "guard");
+  EXPECT_EQ(direct("SELECT count(*) FROM orders").rows.size(), 1u);
+}
+
+TEST(Cli, DatabaseErrorExits5) {
+  auto r = askdb({"sql", "SELECT no_such_column FROM orders"});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("no_such_column"), std::string::npos);
+}
+
+TEST(Cli, UnreachableDatabaseExits5) {
+  auto env = demo_env();
+  env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:9/none?connect_timeout=3";
+  auto r = askdb({"sql", "SELECT 1"}, env);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("could not connect"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("DATABASE_URL"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ConfigurationErrorsExit2) {
+  auto env = demo_env();
+  env["ASKDB_QUERY_ROW_CAP"] = "lots";
+  auto r = askdb({"sql", "SELECT 1"}, env);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("ASKDB_QUERY_ROW_CAP"), std::string::npos) << r.err;
+  r = askdb({"--config", "/nonexistent/askdb.toml", "sql", "SELECT 1"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = askdb({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = askdb({});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, UnwritableHomeExits2) {
+  testing::TempHome tmp("askdb-nohome");
+  const std::string file = tmp.path() + "/file";
+  std::ofstream(file) << "x";
+  auto env = demo_env();
+  env["ASKDB_HOME"] = file + "/askdb";
+  auto r = askdb({"sql", "SELECT 1"}, env);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("ASKDB_HOME"), std::string::npos) << r.err;
+}
+
+TEST(Cli, BadQuestionsExit2) {
+  EXPECT_EQ(askdb({"ask", ""}).exit_code, 2);
+  EXPECT_EQ(askdb({"ask", "   "}).exit_code, 2);
+  auto r = askdb({"ask", std::string(100 * 1024, 'a')});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("102400 bytes"), std::string::npos) << r.err;
+  r = askdb({"ask", "revenue in \xff\xfe"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("UTF-8"), std::string::npos) << r.err;
+}
+
+TEST(Cli, WithoutLlmAVerifiedQuestionIsAnswered) {
+  auto examples = json::parse(std::ifstream(std::string(ASKDB_SOURCE_DIR) + "/demo/examples.json"));
+  ASSERT_GE(examples.size(), 30u);
+  const std::string question = examples[0]["question"];
+  auto r = askdb({"ask", question, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["verified_match"]["question"], question);
+  EXPECT_NE(j["answer"].get<std::string>().find("No LLM is configured"), std::string::npos);
+  const auto expected = direct(examples[0]["sql"].get<std::string>());
+  EXPECT_EQ(j["row_count"].get<size_t>(), expected.rows.size());
+}
+
+TEST(Cli, WithoutLlmOtherQuestionsExit3NamingTheSettings) {
+  auto r = askdb({"ask", "Which warehouse aisle smells of coffee?"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("ASKDB_LLM_BASE_URL"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("OPENAI_API_KEY"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace askdb

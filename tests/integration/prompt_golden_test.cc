@@ -1,0 +1,90 @@
+// Golden prompts: what the LLM sees for a few questions over the demo database, compared with
+// tests/golden/prompts/*.txt. A change to prompts/, the catalog rendering or the context
+// builder shows up here and in review. Regenerate with ASKDB_UPDATE_GOLDEN=1.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "chat/pipeline.h"
+#include "chat/workspace.h"
+#include "config/paths.h"
+#include "core/text.h"
+#include "support/demo_cluster.h"
+
+namespace askdb {
+namespace {
+
+using testing::DemoCluster;
+
+struct Golden {
+  const char* name;
+  const char* question;
+  int token_budget;
+};
+
+class PromptGolden : public ::testing::TestWithParam<Golden> {};
+
+TEST_P(PromptGolden, MatchesFile) {
+  const Golden& g = GetParam();
+  Config config = DemoCluster::get().config();
+  config.pipeline.context_token_budget = g.token_budget;
+  pg::Pool pool(DemoCluster::get().cluster().reader_conninfo(), "demo", 1);
+  auto lease = pool.acquire();
+  ASSERT_TRUE(lease.ok());
+  auto catalog = retrieval::load_catalog(**lease, {"askdb"});
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  auto functions = chat::load_function_catalog(**lease);
+  ASSERT_TRUE(functions.ok());
+  auto knowledge = retrieval::load_knowledge(std::string(ASKDB_SOURCE_DIR) + "/demo");
+  ASSERT_TRUE(knowledge.ok()) << knowledge.error().message;
+  auto prompts = chat::Prompts::load(std::string(ASKDB_SOURCE_DIR) + "/prompts");
+  ASSERT_TRUE(prompts.ok()) << prompts.error().message;
+
+  chat::PipelineDeps deps;
+  deps.config = &config;
+  deps.pool = &pool;
+  deps.catalog = &*catalog;
+  deps.knowledge = &*knowledge;
+  deps.functions = &*functions;
+  deps.prompts = &*prompts;
+  deps.server_version = "15";
+  deps.today = [] { return std::string("2026-03-14"); };
+  chat::Pipeline pipeline(deps);
+  std::vector<chat::Turn> history;
+  if (std::string(g.name) == "follow_up") {
+    history.push_back({"How many orders were placed in 2025?",
+                       "SELECT count(*) FROM orders WHERE order_date >= '2025-01-01' AND "
+                       "order_date < '2026-01-01'",
+                       "There were many orders in 2025."});
+  }
+  auto request = pipeline.sql_request(g.question, history);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  std::string actual = "=== system ===\n" + request->system + "=== user ===\n" +
+                       request->messages.at(0).content;
+
+  const std::string path =
+      std::string(ASKDB_SOURCE_DIR) + "/tests/golden/prompts/" + g.name + ".txt";
+  if (std::getenv("ASKDB_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path) << actual;
+    GTEST_SKIP() << "wrote " << path;
+  }
+  std::string expected;
+  ASSERT_TRUE(read_file(path, expected))
+      << path << " is missing; run the tests with ASKDB_UPDATE_GOLDEN=1 to write it";
+  EXPECT_EQ(actual, expected) << "the prompt for \"" << g.question << "\" changed; if intended, "
+                              << "rerun with ASKDB_UPDATE_GOLDEN=1 and review the diff of "
+                              << path;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Demo, PromptGolden,
+    ::testing::Values(Golden{"top_products", "Which 5 products earned the most revenue last year?", 6000},
+                      Golden{"city_customers", "How many customers live in Sao Paulo?", 6000},
+                      Golden{"small_budget", "Monthly revenue by store region in 2024", 900},
+                      Golden{"follow_up", "and how many of them were returned?", 6000}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace askdb

@@ -1,0 +1,31 @@
+// run_subprocess: runs a program (the askdb binary, in end-to-end tests) with extra
+// environment variables, collects stdout and stderr apart, and kills it after a timeout.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace askdb::testing {
+
+struct SubprocessResult {
+  int exit_code = -1;  // the exit status, or 128 + signal
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+// `env` is added to (and overrides) this process's environment; a value of "\x01unset" removes
+// the variable.
+// `on_started`, when set, gets the child's pid right after it starts (to signal it).
+SubprocessResult run_subprocess(const std::vector<std::string>& argv,
+                                const std::map<std::string, std::string>& env,
+                                double timeout_s = 60,
+                                const std::function<void(pid_t)>& on_started = nullptr);
+
+inline constexpr const char* kUnset = "\x01unset";
+
+}  // namespace askdb::testing

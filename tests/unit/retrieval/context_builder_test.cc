@@ -1,0 +1,86 @@
+#include "retrieval/context_builder.h"
+
+#include <gtest/gtest.h>
+
+namespace askdb::retrieval {
+namespace {
+
+CatalogTable table(const std::string& name, std::vector<std::string> cols, std::string comment = "") {
+  CatalogTable t;
+  t.schema = "public";
+  t.name = name;
+  t.kind = "table";
+  t.comment = std::move(comment);
+  t.row_estimate = 10;
+  for (auto& c : cols) t.columns.push_back({c, "integer", "", false});
+  t.primary_key = {t.columns[0].name};
+  return t;
+}
+
+Catalog shop() {
+  Catalog c;
+  c.tables.push_back(table("customers", {"customer_id", "city"}, "People who buy"));
+  c.tables.push_back(table("orders", {"order_id", "customer_id", "order_date"}));
+  c.tables.back().foreign_keys.push_back({{"customer_id"}, "public", "customers", {"customer_id"}});
+  c.tables.push_back(table("warehouse_bins", {"bin_id", "aisle"}));
+  return c;
+}
+
+TEST(ContextBuilder, WholeSchemaWhenItFits) {
+  const auto ctx = build_context(shop(), {}, "how many orders?", {});
+  EXPECT_TRUE(ctx.schema_complete);
+  EXPECT_EQ(ctx.tables.size(), 3u);
+  EXPECT_NE(ctx.schema.find("CREATE TABLE orders ("), std::string::npos);
+  EXPECT_NE(ctx.schema.find("FOREIGN KEY (customer_id) REFERENCES customers (customer_id)"),
+            std::string::npos);
+  EXPECT_NE(ctx.schema.find("-- People who buy"), std::string::npos);
+}
+
+TEST(ContextBuilder, CutsToBudgetKeepingRelevantTablesAndTheirJoins) {
+  const Catalog catalog = shop();
+  ContextOptions options;
+  // Room for orders and customers, not for all three tables.
+  options.token_budget = estimate_tokens(render_table(catalog.tables[0])) +
+                         estimate_tokens(render_table(catalog.tables[1])) + 2;
+  const auto ctx = build_context(catalog, {}, "orders per day", options);
+  EXPECT_FALSE(ctx.schema_complete);
+  ASSERT_FALSE(ctx.tables.empty());
+  EXPECT_EQ(std::count(ctx.tables.begin(), ctx.tables.end(), "orders"), 1);
+  EXPECT_EQ(std::count(ctx.tables.begin(), ctx.tables.end(), "customers"), 1);  // join path
+  EXPECT_EQ(std::count(ctx.tables.begin(), ctx.tables.end(), "warehouse_bins"), 0);
+  EXPECT_LE(ctx.tokens, options.token_budget);
+}
+
+TEST(ContextBuilder, Deterministic) {
+  EXPECT_EQ(build_context(shop(), {}, "x", {}).schema, build_context(shop(), {}, "x", {}).schema);
+}
+
+TEST(ContextBuilder, QuotesIdentifiersThatNeedIt) {
+  Catalog c;
+  c.tables.push_back(table("Order Lines", {"LineId"}));
+  const auto text = render_table(c.tables[0]);
+  EXPECT_NE(text.find("CREATE TABLE \"Order Lines\""), std::string::npos);
+  EXPECT_NE(text.find("\"LineId\" integer"), std::string::npos);
+}
+
+TEST(Knowledge, SimilarityRespectsNumbers) {
+  EXPECT_GT(question_similarity("Which 5 products sold most in 2025?",
+                                "which 5 products sold the most in 2025"),
+            0.8);
+  EXPECT_EQ(question_similarity("top 5 products", "top 10 products"), 0);
+  EXPECT_LT(question_similarity("revenue by month", "how many stores are there"), 0.3);
+}
+
+TEST(Knowledge, ExamplesRankedAndIncluded) {
+  Knowledge k;
+  k.examples = {{"How many stores are there?", "SELECT count(*) FROM stores"},
+                {"Revenue by month in 2025", "SELECT 1"}};
+  auto ranked = rank_examples(k, "monthly revenue in 2025", 1);
+  ASSERT_EQ(ranked.size(), 1u);
+  EXPECT_EQ(ranked[0].example->question, "Revenue by month in 2025");
+  const auto ctx = build_context(shop(), k, "monthly revenue in 2025", {});
+  EXPECT_EQ(ctx.examples.find("Question: Revenue by month in 2025"), 0u);
+}
+
+}  // namespace
+}  // namespace askdb::retrieval
