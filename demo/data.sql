@@ -206,7 +206,7 @@ JOIN tmp_subcat c USING (category_id)
 ORDER BY p.product_id;
 
 -- Popularity: rank 0 is the best seller. Picks follow rank = floor(15 * ((n/15 + 1)^u - 1)),
--- a shifted Zipf law: the top 10 % of products sell about half of the units.
+-- a shifted Zipf law: the top 10 % of products sell close to half of the units.
 CREATE TEMP TABLE tmp_rank AS
 SELECT (row_number() OVER (ORDER BY r_pop, product_id) - 1)::int AS rnk, product_id
 FROM tmp_prod;
@@ -530,7 +530,6 @@ FROM (SELECT *, (sum(n_lines) OVER (ORDER BY order_id) - n_lines)::int AS first_
             FROM tmp_o) n
       ORDER BY order_id) o
 CROSS JOIN LATERAL generate_series(1, o.n_lines) AS g(line_number);
-ANALYZE tmp_item_draw;
 
 -- Product of each line: the popularity rank picks a product; when that product is not on
 -- sale on the order date (launched later or discontinued), an evergreen product stands in.
@@ -596,13 +595,14 @@ SELECT o.order_id,
             WHEN o.received_date IS NULL THEN 'shipped'
             WHEN r.full_lines = l.n_lines THEN 'returned'
             ELSE 'delivered' END AS status,
-       l.subtotal,
+       l.subtotal, l.units,
        CASE WHEN o.channel = 'store' THEN 0
             WHEN o.service_level = 'express' THEN 12.99
             WHEN o.service_level = 'next_day' THEN 24.99
             WHEN l.subtotal >= 75 THEN 0 ELSE 5.99 END::numeric(12,2) AS shipping_fee
 FROM tmp_o o
-JOIN (SELECT order_id, count(*) AS n_lines, sum(round(quantity * unit_price * (1 - discount), 2)) AS subtotal
+JOIN (SELECT order_id, count(*) AS n_lines, sum(quantity) AS units,
+             sum(round(quantity * unit_price * (1 - discount), 2)) AS subtotal
       FROM tmp_items GROUP BY order_id) l USING (order_id)
 LEFT JOIN (SELECT order_id, count(*) FILTER (WHERE quantity = line_quantity) AS full_lines
            FROM tmp_ret GROUP BY order_id) r USING (order_id);
@@ -674,13 +674,14 @@ FROM (
 INSERT INTO shipments (shipment_id, order_id, carrier, service_level, tracking_number, shipped_date, promised_date, delivered_date, carrier_cost)
 SELECT (row_number() OVER (ORDER BY o.order_id))::int, o.order_id, o.carrier, o.service_level,
        (CASE o.carrier WHEN 'UPS' THEN '1Z' WHEN 'FedEx' THEN 'FX' WHEN 'USPS' THEN '94' WHEN 'DHL' THEN 'JD'
-                       WHEN 'Correios' THEN 'BR' WHEN 'DPD' THEN '05' ELSE 'JP' END) || lpad((o.order_id * 7919 % 1000003)::text, 7, '0') || lpad(o.order_id::text, 7, '0'),
+                       WHEN 'Correios' THEN 'BR' WHEN 'DPD' THEN '05' ELSE 'JP' END)
+         || lpad(o.order_id::text, 9, '0') || (o.order_id * 7) % 10,
        o.shipped_date, o.promised_date,
        CASE WHEN o.delivered_date <= DATE '2025-12-31' THEN o.delivered_date END,
-       round((3.20 + 0.9 * l.units + CASE o.service_level WHEN 'express' THEN 6 WHEN 'next_day' THEN 14 ELSE 0 END)
+       round((3.20 + 0.9 * s.units + CASE o.service_level WHEN 'express' THEN 6 WHEN 'next_day' THEN 14 ELSE 0 END)
              * (ARRAY[1.0, 1.25, 1.1, 1.15])[o.region_id], 2)
 FROM tmp_o o
-JOIN (SELECT order_id, sum(quantity) AS units FROM tmp_items GROUP BY order_id) l USING (order_id)
+JOIN tmp_status s USING (order_id)
 WHERE o.channel = 'online' AND NOT o.cancelled AND o.shipped_date <= DATE '2025-12-31';
 
 INSERT INTO returns (return_id, order_item_id, order_id, product_id, return_date, quantity, reason, refund_amount)

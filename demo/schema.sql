@@ -142,7 +142,7 @@ COMMENT ON COLUMN customers.home_store_id IS 'Store nearest to the customer wher
 COMMENT ON COLUMN customers.signup_date IS 'Date the customer registered; the first order is on or after this date. Customers signed up from 2020 on.';
 COMMENT ON COLUMN customers.birth_date IS 'Date of birth; NULL when not given.';
 COMMENT ON COLUMN customers.gender IS 'Self-declared gender: female, male or other; NULL when not given.';
-COMMENT ON COLUMN customers.loyalty_tier IS 'Current loyalty tier, from lowest to highest: bronze, silver, gold, platinum (based on lifetime spend).';
+COMMENT ON COLUMN customers.loyalty_tier IS 'Current loyalty tier, from lowest to highest: bronze, silver, gold, platinum; from lifetime revenue: platinum >= 5,000 USD, gold >= 2,000, silver >= 600, else bronze.';
 COMMENT ON COLUMN customers.marketing_opt_in IS 'true when the customer agreed to receive marketing e-mails.';
 COMMENT ON COLUMN customers.acquisition_channel IS 'How the customer was acquired: organic, paid_search, social, referral, in_store or email.';
 

@@ -119,6 +119,9 @@ Verdict check_parsed(const std::string& text, const ParseTree& tree,
     statement = statement.substr(0, static_cast<size_t>(length));
   }
   statement = trim(statement);
+  if (statement.empty()) {
+    return reject(Refusal::kParseError, "The parser returned an unexpected tree (a bug in askdb).");
+  }
   const size_t offset = static_cast<size_t>(statement.data() - text.data());
 
   GuardedSql guarded;
