@@ -32,8 +32,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim_ws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -186,12 +186,12 @@ void describe_failure(CURLcode rc, CURL* h, const HttpRequest& request, const Tr
         double limit = request.connect_timeout_s > 0 ? request.connect_timeout_s : 300;
         if (request.timeout_s > 0) limit = std::min(limit, request.timeout_s);
         out.failure = HttpFailure::kConnectTimeout;
-        out.failure_message = "timed out after " + format_seconds(limit) + " connecting to " + where;
+        out.failure_message =
+            "timed out after " + format_seconds(limit) + " connecting to " + where;
       } else if (!t.body_started) {
         out.failure = HttpFailure::kTimeout;
-        out.failure_message =
-            "timed out after " + format_seconds(request.timeout_s) + " waiting for " + where +
-            " to answer";
+        out.failure_message = "timed out after " + format_seconds(request.timeout_s) +
+                              " waiting for " + where + " to answer";
       } else {
         out.failure = HttpFailure::kTimeout;
         out.failure_message = "timed out after " + format_seconds(request.timeout_s) + " while " +

@@ -1,8 +1,8 @@
 // HttpClient: the small libcurl wrapper the LLM providers use to POST JSON and read the reply
 // as it arrives (Server-Sent Events, AWS event streams, or one JSON document).
 //
-// HttpClient::post() performs one request on the calling thread and hands each piece of a 2xx body to a
-// callback as soon as it arrives; a non-2xx body is captured for the error message instead.
+// HttpClient::post() performs one request on the calling thread and hands each piece of a 2xx body
+// to a callback as soon as it arrives; a non-2xx body is captured for the error message instead.
 // Transport failures come back as values (HttpResponse::failure) with a message that names the
 // host and what went wrong; they never throw. The interface is callback-based so the
 // implementation can later move to curl multi without changing callers.
@@ -60,8 +60,8 @@ struct HttpResponse {
   // "could not connect to 127.0.0.1:9 (connection refused)". No advice: the caller adds it.
   std::string failure_message;
 
-  HttpHead head;              // valid when head.status != 0 (also on some failures)
-  std::string error_body;     // the body of a non-2xx reply, at most kMaxErrorBody bytes
+  HttpHead head;                 // valid when head.status != 0 (also on some failures)
+  std::string error_body;        // the body of a non-2xx reply, at most kMaxErrorBody bytes
   bool stopped_by_sink = false;  // the body sink returned false
   bool body_started = false;     // at least one body byte arrived
 

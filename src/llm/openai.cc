@@ -1,7 +1,6 @@
 #include "llm/openai.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 #include "llm/http_client.h"
@@ -103,8 +102,7 @@ class OpenAiProvider final : public Provider {
           }
           if (buffered.size() + piece.size() > kMaxBufferedBody) {
             decode_status = Error{ErrorCode::kLlm, who + " sent a reply larger than " +
-                                                       std::to_string(kMaxBufferedBody) +
-                                                       " bytes"};
+                                                       std::to_string(kMaxBufferedBody) + " bytes"};
             return false;
           }
           buffered.append(piece);
@@ -114,6 +112,12 @@ class OpenAiProvider final : public Provider {
     Attempt out{Result<Reply>(Error{}), false, decoder.delivered_text()};
     if (!decode_status.ok()) {  // malformed chunk, error chunk, oversized reply
       out.result = decode_status.error();
+      return out;
+    }
+    if (response.head.status != 0 && !response.head.is_success()) {
+      // An HTTP error, even if its body was cut short: the status says the most.
+      out.result = openai_http_error(who, response.head, response.error_body);
+      out.retryable = is_retryable(response);
       return out;
     }
     if (!response.transport_ok()) {
@@ -127,11 +131,6 @@ class OpenAiProvider final : public Provider {
       }
       out.result = std::move(error);
       out.retryable = is_retryable(response) && !out.delivered_text;
-      return out;
-    }
-    if (!response.head.is_success()) {
-      out.result = openai_http_error(who, response.head, response.error_body);
-      out.retryable = is_retryable(response);
       return out;
     }
     if (kind != BodyKind::kEventStream) {

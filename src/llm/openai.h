@@ -18,9 +18,9 @@ namespace askdb::llm {
 struct OpenAiOptions {
   std::string base_url = "https://api.openai.com/v1";  // without the trailing /chat/completions
   std::string model = "gpt-4o-mini";
-  std::string api_key;                                 // empty: no Authorization header
+  std::string api_key;  // empty: no Authorization header
   double connect_timeout_s = 10;
-  double timeout_s = 120;  // the whole request, first byte to last
+  double timeout_s = 120;     // the whole request, first byte to last
   double idle_timeout_s = 0;  // longest silence while waiting or streaming; 0: only timeout_s
 };
 

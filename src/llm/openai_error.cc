@@ -1,8 +1,7 @@
 #include "llm/openai_error.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace askdb::llm {
 namespace {
@@ -50,9 +49,8 @@ bool contains_icase(std::string_view haystack, std::string_view needle) {
   if (needle.empty()) return true;
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     size_t j = 0;
-    while (j < needle.size() &&
-           std::tolower(static_cast<unsigned char>(haystack[i + j])) ==
-               std::tolower(static_cast<unsigned char>(needle[j]))) {
+    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) ==
+                                    std::tolower(static_cast<unsigned char>(needle[j]))) {
       ++j;
     }
     if (j == needle.size()) return true;
@@ -62,18 +60,30 @@ bool contains_icase(std::string_view haystack, std::string_view needle) {
 
 std::string reason_phrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -168,8 +178,9 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
       break;
     case HttpFailure::kTimeout:
     case HttpFailure::kIdleTimeout:
-      message += ": the model may be overloaded or the reply too long; try again or raise "
-                 "ASKDB_LLM_TIMEOUT_S";
+      message +=
+          ": the model may be overloaded or the reply too long; try again or raise "
+          "ASKDB_LLM_TIMEOUT_S";
       break;
     case HttpFailure::kTls:
       message += ": check ASKDB_LLM_BASE_URL (http or https?) and the server's certificate";
@@ -187,6 +198,14 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
 }
 
 bool is_retryable(const HttpResponse& response) {
+  const int status = response.head.status;
+  if (status != 0 && !response.head.is_success()) {
+    if (status == 429) {
+      const ServerError e = parse_server_error(response.error_body);
+      return e.code != "insufficient_quota" && e.type != "insufficient_quota";
+    }
+    return status == 408 || status == 409 || status >= 500;
+  }
   switch (response.failure) {
     case HttpFailure::kConnect:
     case HttpFailure::kConnectTimeout:
@@ -195,20 +214,14 @@ bool is_retryable(const HttpResponse& response) {
     case HttpFailure::kNoReply:
     case HttpFailure::kBrokenReply:
       return true;
+    case HttpFailure::kNone:
     case HttpFailure::kBadUrl:
     case HttpFailure::kResolve:
     case HttpFailure::kTls:
     case HttpFailure::kOther:
       return false;
-    case HttpFailure::kNone:
-      break;
   }
-  const int status = response.head.status;
-  if (status == 429) {
-    const ServerError e = parse_server_error(response.error_body);
-    return e.code != "insufficient_quota" && e.type != "insufficient_quota";
-  }
-  return status == 408 || status == 409 || status >= 500;
+  return false;
 }
 
 }  // namespace askdb::llm

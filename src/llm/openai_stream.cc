@@ -1,7 +1,6 @@
 #include "llm/openai_stream.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 namespace askdb::llm {
@@ -154,8 +153,8 @@ Status ChatCompletionDecoder::decode_body(std::string_view body) {
   read_usage(root, reply_.usage);
   const json* choice = choice_zero(root);
   if (choice == nullptr) {
-    return fail(who_ + " sent a reply without choices, not an OpenAI chat completion: " +
-                excerpt(body));
+    return fail(who_ +
+                " sent a reply without choices, not an OpenAI chat completion: " + excerpt(body));
   }
   const auto message = choice->find("message");
   if (message != choice->end() && message->is_object()) {
@@ -175,7 +174,8 @@ Result<Reply> ChatCompletionDecoder::finish() {
   const bool cut_mid_event = parser_.finish();
   if (!done_ && reply_.stop_reason.empty()) {
     std::string message = who_ + ": the stream ended early, before the reply was complete";
-    message += cut_mid_event ? " (cut in the middle of an event" : " (no finish_reason and no [DONE]";
+    message +=
+        cut_mid_event ? " (cut in the middle of an event" : " (no finish_reason and no [DONE]";
     message += ", after " + std::to_string(reply_.text.size()) + " bytes of text)";
     return Error{ErrorCode::kLlm, message};
   }
@@ -195,10 +195,10 @@ Result<Reply> ChatCompletionDecoder::finish() {
                                         " ran out of tokens before writing any text — raise "
                                         "ASKDB_LLM_MAX_TOKENS"};
     }
-    return Error{ErrorCode::kLlm,
-                 who_ + " returned an empty reply" +
-                     (reply_.stop_reason.empty() ? "" : " (finish_reason \"" + reply_.stop_reason +
-                                                            "\")")};
+    return Error{
+        ErrorCode::kLlm,
+        who_ + " returned an empty reply" +
+            (reply_.stop_reason.empty() ? "" : " (finish_reason \"" + reply_.stop_reason + "\")")};
   }
   return reply_;
 }

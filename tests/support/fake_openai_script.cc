@@ -1,9 +1,8 @@
 #include "support/fake_openai_script.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace askdb::test {

@@ -8,6 +8,8 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,14 +20,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <thread>
@@ -142,17 +141,16 @@ std::string openai_error_body(int status) {
           "in 130412 tokens. Please reduce the length of the messages.",
           "invalid_request_error", "context_length_exceeded", "messages"));
     case 401:
-      return dump(error_json(
-          "Incorrect API key provided: sk-wrong. You can find your API key at "
-          "https://platform.openai.com/account/api-keys.",
-          "invalid_request_error", "invalid_api_key"));
+      return dump(
+          error_json("Incorrect API key provided: sk-wrong. You can find your API key at "
+                     "https://platform.openai.com/account/api-keys.",
+                     "invalid_request_error", "invalid_api_key"));
     case 403:
       return dump(error_json("Project `proj_fake` does not have access to model `gpt-4o`",
                              "invalid_request_error", "model_not_found"));
     case 404:
-      return dump(error_json(
-          "The model `gpt-9` does not exist or you do not have access to it.",
-          "invalid_request_error", "model_not_found"));
+      return dump(error_json("The model `gpt-9` does not exist or you do not have access to it.",
+                             "invalid_request_error", "model_not_found"));
     case 429:
       return dump(error_json(
           "Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): "
@@ -160,9 +158,9 @@ std::string openai_error_body(int status) {
           "https://platform.openai.com/account/rate-limits to learn more.",
           "requests", "rate_limit_exceeded"));
     case 500:
-      return dump(error_json(
-          "The server had an error while processing your request. Sorry about that!",
-          "server_error", nullptr));
+      return dump(
+          error_json("The server had an error while processing your request. Sorry about that!",
+                     "server_error", nullptr));
     case 502:
       return dump(error_json("Bad gateway.", "cf_bad_gateway", nullptr));
     case 503:
@@ -224,7 +222,8 @@ awaitable<void> FakeOpenAiServer::Impl::sleep_ms(int ms) {
 awaitable<void> FakeOpenAiServer::Impl::accept_loop() {
   for (;;) {
     error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor->async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       continue;
@@ -295,8 +294,7 @@ std::optional<std::string> FakeOpenAiServer::Impl::validate(
   }
   if (!body.contains("model") || !body["model"].is_string()) {
     status = 400;
-    return dump(error_json("you must provide a model parameter", "invalid_request_error",
-                           nullptr));
+    return dump(error_json("you must provide a model parameter", "invalid_request_error", nullptr));
   }
   if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
     status = 400;
@@ -309,9 +307,9 @@ std::optional<std::string> FakeOpenAiServer::Impl::validate(
     for (const std::string& m : options.models) known = known || m == model;
     if (!known) {
       status = 404;
-      return dump(error_json("The model `" + model +
-                                 "` does not exist or you do not have access to it.",
-                             "invalid_request_error", "model_not_found"));
+      return dump(
+          error_json("The model `" + model + "` does not exist or you do not have access to it.",
+                     "invalid_request_error", "model_not_found"));
     }
   }
   return std::nullopt;
@@ -374,8 +372,8 @@ awaitable<bool> FakeOpenAiServer::Impl::answer(tcp::socket& socket,
           plan.rule.body.empty() ? openai_error_body(plan.rule.status) : plan.rule.body;
       std::string type =
           plan.rule.content_type.empty() ? "application/json" : plan.rule.content_type;
-      co_return co_await send_simple(socket, version, keep_alive, plan.rule.status,
-                                     std::move(type), std::move(error_body), plan.rule.headers);
+      co_return co_await send_simple(socket, version, keep_alive, plan.rule.status, std::move(type),
+                                     std::move(error_body), plan.rule.headers);
     }
     case FakeMode::kJson:
       co_return co_await send_simple(socket, version, keep_alive, 200, "application/json",
@@ -418,11 +416,10 @@ std::string FakeOpenAiServer::Impl::chunk_json(const std::string& id, const Plan
                 {"created", static_cast<int64_t>(std::time(nullptr))},
                 {"model", plan.model},
                 {"system_fingerprint", "fp_fake"},
-                {"choices",
-                 json::array({{{"index", 0},
-                               {"delta", delta},
-                               {"logprobs", nullptr},
-                               {"finish_reason", finish_reason}}})}};
+                {"choices", json::array({{{"index", 0},
+                                          {"delta", delta},
+                                          {"logprobs", nullptr},
+                                          {"finish_reason", finish_reason}}})}};
   return dump(chunk);
 }
 
@@ -434,13 +431,12 @@ std::string FakeOpenAiServer::Impl::completion_json(const Plan& plan) const {
       {"created", static_cast<int64_t>(std::time(nullptr))},
       {"model", plan.model},
       {"system_fingerprint", "fp_fake"},
-      {"choices", json::array({{{"index", 0},
-                                {"message",
-                                 {{"role", "assistant"},
-                                  {"content", plan.rule.reply},
-                                  {"refusal", nullptr}}},
-                                {"logprobs", nullptr},
-                                {"finish_reason", plan.rule.finish_reason}}})},
+      {"choices",
+       json::array({{{"index", 0},
+                     {"message",
+                      {{"role", "assistant"}, {"content", plan.rule.reply}, {"refusal", nullptr}}},
+                     {"logprobs", nullptr},
+                     {"finish_reason", plan.rule.finish_reason}}})},
       {"usage",
        {{"prompt_tokens", plan.prompt_tokens},
         {"completion_tokens", completion_tokens},
@@ -514,8 +510,8 @@ awaitable<bool> FakeOpenAiServer::Impl::send_raw(tcp::socket& socket, unsigned v
                                                  bool keep_alive, const Plan& plan) {
   http::response<http::empty_body> response{http::status::ok, version};
   response.set(http::field::server, "fake-openai");
-  response.set(http::field::content_type,
-               plan.rule.content_type.empty() ? "text/event-stream; charset=utf-8"
+  response.set(http::field::content_type, plan.rule.content_type.empty()
+                                              ? "text/event-stream; charset=utf-8"
                                               : plan.rule.content_type);
   for (const auto& [name, value] : plan.rule.headers) response.set(name, value);
   response.keep_alive(keep_alive);

@@ -33,16 +33,16 @@ enum class FakeMode {
 struct FakeRule {
   std::string match;  // a substring of the last user message; empty matches any request
   FakeMode mode = FakeMode::kStream;
-  std::string reply;  // the assistant's text (kStream, kJson, kMalformedChunk, kCutStream)
-  int status = 500;   // kHttpError
-  std::string body;   // kHttpError: the body (empty: OpenAI's); kRaw: the whole body
+  std::string reply;         // the assistant's text (kStream, kJson, kMalformedChunk, kCutStream)
+  int status = 500;          // kHttpError
+  std::string body;          // kHttpError: the body (empty: OpenAI's); kRaw: the whole body
   std::string content_type;  // kRaw (default text/event-stream), kHttpError (application/json)
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
   std::string finish_reason = "stop";  // the finish_reason sent with the reply
-  int delay_ms = 0;          // wait before the status line
-  int chunk_delay_ms = 0;    // wait between body chunks
-  size_t raw_chunk_bytes = 0;  // kRaw: write the body in pieces of this size (0: at once)
-  bool once = true;          // consumed by its first match; false: matches every time
+  int delay_ms = 0;                    // wait before the status line
+  int chunk_delay_ms = 0;              // wait between body chunks
+  size_t raw_chunk_bytes = 0;          // kRaw: write the body in pieces of this size (0: at once)
+  bool once = true;                    // consumed by its first match; false: matches every time
 };
 
 // One request as received.
@@ -58,9 +58,9 @@ struct FakeRequest {
 
 struct FakeOpenAiOptions {
   std::string default_reply = "SELECT 1;";  // streamed when no rule matches
-  std::string api_key;              // set: requests must carry "Bearer <api_key>", else 401
-  std::vector<std::string> models;  // set: any other model gets 404 model_not_found
-  int words_per_chunk = 2;          // words of reply text per SSE chunk (at least 1)
+  std::string api_key;                      // set: requests must carry "Bearer <api_key>", else 401
+  std::vector<std::string> models;          // set: any other model gets 404 model_not_found
+  int words_per_chunk = 2;                  // words of reply text per SSE chunk (at least 1)
 };
 
 class FakeOpenAiServer {

@@ -3,8 +3,8 @@
 #include "support/fake_openai_server.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "llm/http_client.h"
@@ -50,10 +50,11 @@ std::vector<std::string> events_of(const std::string& body) {
   std::vector<std::string> out;
   llm::SseParser parser;
   EXPECT_TRUE(parser
-                  .feed(body, [&](const llm::SseEvent& e) {
-                    out.push_back(e.data);
-                    return true;
-                  })
+                  .feed(body,
+                        [&](const llm::SseEvent& e) {
+                          out.push_back(e.data);
+                          return true;
+                        })
                   .ok());
   return out;
 }

@@ -88,9 +88,8 @@ TEST(HttpClientStandaloneTest, ConnectionRefusedNamesTheHost) {
   LoopbackSocket closed(/*listen_on_it=*/false);
   const HttpResponse r = HttpClient().post(request_to(closed.url()), {});
   EXPECT_EQ(r.failure, HttpFailure::kConnect);
-  EXPECT_EQ(r.failure_message,
-            "could not connect to 127.0.0.1:" + std::to_string(closed.port()) +
-                " (connection refused)");
+  EXPECT_EQ(r.failure_message, "could not connect to 127.0.0.1:" + std::to_string(closed.port()) +
+                                   " (connection refused)");
 }
 
 TEST(HttpClientStandaloneTest, TotalTimeoutWhileWaitingForAnAnswer) {

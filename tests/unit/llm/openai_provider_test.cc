@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,8 +37,8 @@ FakeRule rule_for(const std::string& match, FakeMode mode, std::string reply = "
 }
 
 std::string recorded(const std::string& prefix) {
-  const auto dir = std::filesystem::path(ASKDB_SHARED_DATA) /
-                   "llm-streams/openai-python/chat-completions-sse";
+  const auto dir =
+      std::filesystem::path(ASKDB_SHARED_DATA) / "llm-streams/openai-python/chat-completions-sse";
   if (!std::filesystem::is_directory(dir)) return "";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().filename().string().starts_with(prefix)) {
@@ -109,7 +109,8 @@ TEST_F(OpenAiProviderTest, StreamsTheReplyInOrderedPieces) {
 TEST_F(OpenAiProviderTest, SendsTheRequestOpenAiExpects) {
   options_.api_key = "sk-test-123";
   Request req = question("top products");
-  req.messages.insert(req.messages.begin(), {{Role::kUser, "earlier"}, {Role::kAssistant, "SELECT 0;"}});
+  req.messages.insert(req.messages.begin(),
+                      {{Role::kUser, "earlier"}, {Role::kAssistant, "SELECT 0;"}});
   req.max_tokens = 321;
   req.temperature = 0.25;
   req.stop = {"</sql>"};
@@ -203,15 +204,17 @@ TEST_F(OpenAiProviderTest, Http429SaysRateLimitedAndHowLongToWait) {
   const Error e = error_of(question("q"));
   EXPECT_TRUE(contains(e.message, "returned HTTP 429: Rate limit reached for gpt-4o-mini"))
       << e.message;
-  EXPECT_TRUE(contains(e.message, "rate limited: wait a moment and try again (the server asks "
-                                  "to wait 20 s)"))
+  EXPECT_TRUE(contains(e.message,
+                       "rate limited: wait a moment and try again (the server asks "
+                       "to wait 20 s)"))
       << e.message;
 }
 
 TEST_F(OpenAiProviderTest, Http429OutOfQuotaSaysBilling) {
   FakeRule rule = rule_for("", FakeMode::kHttpError);
   rule.status = 429;
-  rule.body = R"({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})";
+  rule.body =
+      R"({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})";
   server_.add_rule(rule);
   const Error e = error_of(question("q"));
   EXPECT_TRUE(contains(e.message, "You exceeded your current quota")) << e.message;
@@ -356,7 +359,8 @@ TEST_F(OpenAiProviderTest, ReplaysRecordedOpenAiStreams) {
   EXPECT_EQ(r->usage.completion_tokens, 30);
 
   const Error e = error_of(question("How do I make anthrax?"));
-  EXPECT_TRUE(contains(e.message, "declined to answer: I'm sorry, I can't assist with that request."))
+  EXPECT_TRUE(
+      contains(e.message, "declined to answer: I'm sorry, I can't assist with that request."))
       << e.message;
 
   r = stream(question("short answer"));
@@ -377,8 +381,8 @@ TEST_F(OpenAiProviderTest, OneProviderServesManyThreadsAtOnce) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      Result<Reply> r = shared->stream(question("question " + std::to_string(i) + "?"),
-                                       [](std::string_view) {});
+      Result<Reply> r =
+          shared->stream(question("question " + std::to_string(i) + "?"), [](std::string_view) {});
       got[i] = r.ok() ? r->text : r.error().message;
     });
   }
@@ -401,7 +405,8 @@ TEST_F(OpenAiProviderStrictServerTest, WrongKeyMissingKeyAndUnknownModel) {
 
   options_.api_key = "sk-wrong-key-123456";
   Error e = error_of(question("q"));
-  EXPECT_TRUE(contains(e.message, "HTTP 401: Incorrect API key provided: sk-*****3456")) << e.message;
+  EXPECT_TRUE(contains(e.message, "HTTP 401: Incorrect API key provided: sk-*****3456"))
+      << e.message;
   EXPECT_TRUE(contains(e.message, "check ASKDB_LLM_API_KEY")) << e.message;
 
   options_.api_key = "";

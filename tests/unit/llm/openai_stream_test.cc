@@ -15,7 +15,8 @@ namespace {
 const char kWho[] = "openai (gpt-4o at http://test)";
 
 std::filesystem::path recorded_dir() {
-  return std::filesystem::path(ASKDB_SHARED_DATA) / "llm-streams/openai-python/chat-completions-sse";
+  return std::filesystem::path(ASKDB_SHARED_DATA) /
+         "llm-streams/openai-python/chat-completions-sse";
 }
 
 // The recorded body whose file name starts with `prefix` (see INDEX.tsv beside them).
@@ -46,8 +47,10 @@ Decoded decode(const std::string& body, uint32_t seed = 0, bool byte_by_byte = f
   Status st = ok_status();
   for (size_t at = 0; at < body.size() && st.ok();) {
     size_t n = body.size() - at;
-    if (byte_by_byte) n = 1;
-    else if (seed != 0) n = std::min(n, size(rng));
+    if (byte_by_byte)
+      n = 1;
+    else if (seed != 0)
+      n = std::min(n, size(rng));
     st = decoder.feed_sse(std::string_view(body).substr(at, n));
     at += n;
   }
@@ -63,10 +66,10 @@ std::string joined(const std::vector<std::string>& pieces) {
 
 // What each recorded real OpenAI stream must decode to (tests/data: one row per file).
 struct RecordedCase {
-  const char* prefix;      // file name prefix
-  const char* test;        // the openai-python test that recorded it
-  const char* text;        // the reply text, or nullptr when an error is expected
-  const char* error;       // a part of the expected error message
+  const char* prefix;  // file name prefix
+  const char* test;    // the openai-python test that recorded it
+  const char* text;    // the reply text, or nullptr when an error is expected
+  const char* error;   // a part of the expected error message
   const char* stop_reason;
   int64_t prompt_tokens;
   int64_t completion_tokens;
@@ -87,8 +90,8 @@ const RecordedCase kRecorded[] = {
      "declined to answer: I'm sorry, I can't assist with that request.", nullptr, 0, 0},
     {"569c877e6942", "test_refusal_logprobs_events", nullptr,
      "declined to answer: I'm very sorry, but I can't assist with that.", nullptr, 0, 0},
-    {"c6aa7e397b71", "test_parse_pydantic_tool", nullptr, "tool call instead of text", nullptr,
-     0, 0},
+    {"c6aa7e397b71", "test_parse_pydantic_tool", nullptr, "tool call instead of text", nullptr, 0,
+     0},
     {"f82268f2fefd", "test_parse_multiple_pydantic_tools", nullptr, "tool call", nullptr, 0, 0},
     {"a247c49c5fcd", "test_parse_strict_tools", nullptr, "tool call", nullptr, 0, 0},
     {"2018feb66ae1", "test_allows_non_strict_tools_but_no_parsing", nullptr, "tool call", nullptr,
@@ -154,7 +157,8 @@ TEST(OpenAiStreamTest, LongRecordedReplyKeepsEveryByte) {
 }
 
 std::string chunk(const std::string& delta_json, const char* finish = nullptr) {
-  return std::string(R"(data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[)") +
+  return std::string(
+             R"(data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[)") +
          R"({"index":0,"delta":)" + delta_json + R"(,"finish_reason":)" +
          (finish ? std::string("\"") + finish + "\"" : "null") + "}]}\n\n";
 }
@@ -169,9 +173,10 @@ TEST(OpenAiStreamTest, MalformedChunkIsAClearError) {
 }
 
 TEST(OpenAiStreamTest, ErrorObjectInTheStreamIsReported) {
-  const Decoded d = decode(chunk(R"({"content":"a"})") +
-                           R"(data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}})" +
-                           "\n\n");
+  const Decoded d = decode(
+      chunk(R"({"content":"a"})") +
+      R"(data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}})" +
+      "\n\n");
   ASSERT_FALSE(d.reply.ok());
   EXPECT_NE(d.reply.error().message.find("in the middle of its reply: The server had an error"),
             std::string::npos);
@@ -213,8 +218,9 @@ TEST(OpenAiStreamTest, IgnoresOtherChoicesCommentsAndUnknownFields) {
   const std::string other =
       R"(data: {"choices":[{"index":1,"delta":{"content":"NO"},"finish_reason":null}]})"
       "\n\n";
-  const Decoded d = decode(": OPENROUTER PROCESSING\n\n" + other + chunk(R"({"content":"yes","x":1})") +
-                           chunk("{}", "stop") + "data: [DONE]\n\n");
+  const Decoded d =
+      decode(": OPENROUTER PROCESSING\n\n" + other + chunk(R"({"content":"yes","x":1})") +
+             chunk("{}", "stop") + "data: [DONE]\n\n");
   ASSERT_TRUE(d.reply.ok()) << d.reply.error().message;
   EXPECT_EQ(d.reply->text, "yes");
 }
@@ -256,9 +262,9 @@ TEST(OpenAiStreamTest, PlainBodyErrorsAreClear) {
 TEST(OpenAiStreamTest, PlainBodyThatIsAnEventStreamIsDecoded) {
   // A server that streams but labels it text/plain.
   ChatCompletionDecoder decoder(kWho, {});
-  ASSERT_TRUE(decoder.decode_body(chunk(R"({"content":"hi"})") + chunk("{}", "stop") +
-                                  "data: [DONE]\n\n")
-                  .ok());
+  ASSERT_TRUE(
+      decoder.decode_body(chunk(R"({"content":"hi"})") + chunk("{}", "stop") + "data: [DONE]\n\n")
+          .ok());
   Result<Reply> r = decoder.finish();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->text, "hi");

@@ -1,5 +1,3 @@
-#include "llm/sse.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +6,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "llm/sse.h"
 
 namespace askdb::llm {
 namespace {
@@ -87,8 +87,8 @@ TEST(SseParserTest, JoinsMultiLineData) {
 
 TEST(SseParserTest, StripsOneSpaceAfterTheColonOnly) {
   EXPECT_EQ(parse_whole("data:test\n\ndata: test\n\ndata:  two\n\n"),
-            (std::vector<Seen>{{"message", "test", ""}, {"message", "test", ""},
-                               {"message", " two", ""}}));
+            (std::vector<Seen>{
+                {"message", "test", ""}, {"message", "test", ""}, {"message", " two", ""}}));
 }
 
 TEST(SseParserTest, FieldWithoutColonHasEmptyValue) {
@@ -148,11 +148,18 @@ TEST(SseParserTest, CrlfSplitAcrossChunksIsOneLineEnd) {
 }
 
 TEST(SseParserTest, StripsALeadingBomOnce) {
-  EXPECT_EQ(parse_whole("\xEF\xBB\xBF" "data: x\n\n"), (std::vector<Seen>{{"message", "x", ""}}));
-  EXPECT_EQ(parse_pieces({"\xEF", "\xBB", "\xBF" "da", "ta: x\n\n"}),
+  EXPECT_EQ(parse_whole("\xEF\xBB\xBF"
+                        "data: x\n\n"),
+            (std::vector<Seen>{{"message", "x", ""}}));
+  EXPECT_EQ(parse_pieces({"\xEF", "\xBB",
+                          "\xBF"
+                          "da",
+                          "ta: x\n\n"}),
             (std::vector<Seen>{{"message", "x", ""}}));
   // A second BOM is part of the field name, which is then unknown.
-  EXPECT_TRUE(parse_whole("\xEF\xBB\xBF\xEF\xBB\xBF" "data: x\n\n").empty());
+  EXPECT_TRUE(parse_whole("\xEF\xBB\xBF\xEF\xBB\xBF"
+                          "data: x\n\n")
+                  .empty());
   // Bytes that only start like a BOM are kept.
   EXPECT_EQ(parse_pieces({"\xEF", "data: x\n\n"}).size(), 0u);
   EXPECT_EQ(parse_pieces({"d", "ata: x\n\n"}), (std::vector<Seen>{{"message", "x", ""}}));
@@ -172,10 +179,13 @@ TEST(SseParserTest, IncompleteEventAtEndIsDiscardedAndReported) {
 TEST(SseParserTest, SinkCanStopParsing) {
   SseParser parser;
   int calls = 0;
-  ASSERT_TRUE(parser.feed("data: 1\n\ndata: 2\n\ndata: 3\n\n", [&](const SseEvent&) {
-                ++calls;
-                return false;
-              }).ok());
+  ASSERT_TRUE(parser
+                  .feed("data: 1\n\ndata: 2\n\ndata: 3\n\n",
+                        [&](const SseEvent&) {
+                          ++calls;
+                          return false;
+                        })
+                  .ok());
   EXPECT_EQ(calls, 1);
   EXPECT_TRUE(parser.stopped());
   ASSERT_TRUE(parser.feed("data: 4\n\n", [&](const SseEvent&) { return ++calls, true; }).ok());
@@ -223,7 +233,8 @@ TEST(SseParserTest, RecordedStreamsParseTheSameInAnyPieces) {
     if (!std::filesystem::is_directory(root / dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(root / dir)) {
       const std::string ext = entry.path().extension().string();
-      if (ext == ".bin" || ext == ".sse" || (ext == ".txt" && entry.path().stem() != "SOURCE_COMMITS")) {
+      if (ext == ".bin" || ext == ".sse" ||
+          (ext == ".txt" && entry.path().stem() != "SOURCE_COMMITS")) {
         files.push_back(entry.path());
       }
     }
@@ -245,7 +256,8 @@ TEST(SseParserTest, RecordedStreamsParseTheSameInAnyPieces) {
     bool incomplete_bytewise = !incomplete;
     EXPECT_EQ(parse_pieces(bytes_of(body), &incomplete_bytewise), whole);
     EXPECT_EQ(incomplete_bytewise, incomplete);
-    for (uint32_t seed = 1; seed <= 5; ++seed) EXPECT_EQ(parse_pieces(random_pieces(body, seed)), whole);
+    for (uint32_t seed = 1; seed <= 5; ++seed)
+      EXPECT_EQ(parse_pieces(random_pieces(body, seed)), whole);
     const std::string crlf = replace_all(body, "\n", "\r\n");
     EXPECT_EQ(parse_whole(crlf), whole);
     EXPECT_EQ(parse_pieces(random_pieces(crlf, 42)), whole);
