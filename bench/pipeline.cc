@@ -35,7 +35,8 @@ using Clock = std::chrono::steady_clock;
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+  const size_t i =
+      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
   return v[i];
 }
 
@@ -77,8 +78,9 @@ int main(int argc, char** argv) {
   }
   askdb::test::FakeRule sql_rule;
   sql_rule.match = "Question:";
-  sql_rule.reply = "```sql\nSELECT s.store_name, count(*) AS orders FROM orders o JOIN stores s "
-                   "ON s.store_id = o.store_id GROUP BY 1 ORDER BY 2 DESC\n```";
+  sql_rule.reply =
+      "```sql\nSELECT s.store_name, count(*) AS orders FROM orders o JOIN stores s "
+      "ON s.store_id = o.store_id GROUP BY 1 ORDER BY 2 DESC\n```";
   sql_rule.once = false;
   llm.add_rule(sql_rule);
   llm.set_default_reply("The busiest store leads with the most orders.");
@@ -99,9 +101,9 @@ int main(int argc, char** argv) {
               (*ws)->cluster()->created() ? "created with demo data" : "started",
               std::chrono::duration<double, std::milli>(Clock::now() - setup_start).count());
 
-  const std::vector<std::string> asks = {
-      "Which stores took the most orders?", "Orders per store, busiest first",
-      "How many orders did each store get?"};
+  const std::vector<std::string> asks = {"Which stores took the most orders?",
+                                         "Orders per store, busiest first",
+                                         "How many orders did each store get?"};
   std::vector<double> total, overhead;
   for (int i = 0; i < questions; ++i) {
     auto r = (*ws)->pipeline().ask(asks[static_cast<size_t>(i) % asks.size()], {});
@@ -124,8 +126,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string kv = *e;
-    if (kv.rfind("ASKDB_", 0) == 0 || kv.rfind("OPENAI_", 0) == 0 || kv.rfind("DATABASE_URL=", 0) == 0 ||
-        kv.rfind("PG", 0) == 0) {
+    if (kv.rfind("ASKDB_", 0) == 0 || kv.rfind("OPENAI_", 0) == 0 ||
+        kv.rfind("DATABASE_URL=", 0) == 0 || kv.rfind("PG", 0) == 0) {
       continue;
     }
     env_strings.push_back(kv);

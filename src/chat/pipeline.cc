@@ -68,18 +68,19 @@ std::string percent(double similarity) {
 
 Status validate_question(const std::string& question) {
   if (trim(question).empty()) {
-    return make_error(ErrorCode::kUsage, "the question is empty; ask something about the data, "
-                                         "e.g. \"How many orders were placed in 2025?\"");
+    return make_error(ErrorCode::kUsage,
+                      "the question is empty; ask something about the data, "
+                      "e.g. \"How many orders were placed in 2025?\"");
   }
   if (question.size() > kMaxQuestionBytes) {
-    return make_error(ErrorCode::kUsage,
-                      "the question is " + std::to_string(question.size()) +
-                          " bytes long; askdb accepts up to " +
-                          std::to_string(kMaxQuestionBytes) + ". Shorten it.");
+    return make_error(ErrorCode::kUsage, "the question is " + std::to_string(question.size()) +
+                                             " bytes long; askdb accepts up to " +
+                                             std::to_string(kMaxQuestionBytes) + ". Shorten it.");
   }
   if (!is_valid_utf8(question)) {
-    return make_error(ErrorCode::kUsage, "the question is not valid UTF-8 text; check your "
-                                         "terminal's encoding and type it again.");
+    return make_error(ErrorCode::kUsage,
+                      "the question is not valid UTF-8 text; check your "
+                      "terminal's encoding and type it again.");
   }
   return ok_status();
 }
@@ -135,8 +136,8 @@ std::optional<Error> Pipeline::guard_and_run(const std::string& sql, AskResult& 
   result.sql = guarded->sql;
   result.columns = std::move(rows->columns);
   result.rows = std::move(rows->rows);
-  result.truncated = guarded->limit_applied &&
-                     static_cast<int64_t>(result.rows.size()) >= guarded->row_cap;
+  result.truncated =
+      guarded->limit_applied && static_cast<int64_t>(result.rows.size()) >= guarded->row_cap;
   if (events.on_rows) events.on_rows(result);
   return std::nullopt;
 }
@@ -207,9 +208,9 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
       return finish();
     }
     if (!extracted) {
-      last_error = make_error(ErrorCode::kLlm,
-                              "the LLM's reply held no SQL query. Reply: \"" +
-                                  std::string(trim(reply->text)).substr(0, 300) + "\"");
+      last_error =
+          make_error(ErrorCode::kLlm, "the LLM's reply held no SQL query. Reply: \"" +
+                                          std::string(trim(reply->text)).substr(0, 300) + "\"");
     } else {
       last_error = guard_and_run(sql, result, events);
     }
@@ -281,12 +282,13 @@ void Pipeline::answer_without_llm(AskResult& result, const PipelineEvents& event
       "ASKDB_LLM_MODEL for an OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1), or "
       "OPENAI_API_KEY for OpenAI.";
   if (best.empty() || best[0].similarity < threshold) {
-    std::string msg = "no LLM is configured, and the question does not closely match a verified "
-                      "question. ";
+    std::string msg =
+        "no LLM is configured, and the question does not closely match a verified "
+        "question. ";
     msg += enable;
     if (!best.empty() && best[0].similarity > 0) {
-      msg += "\nThe closest verified question (" + percent(best[0].similarity) +
-             " alike) is: \"" + best[0].example->question + "\"";
+      msg += "\nThe closest verified question (" + percent(best[0].similarity) + " alike) is: \"" +
+             best[0].example->question + "\"";
     }
     result.error = make_error(ErrorCode::kLlm, msg);
     return;
@@ -298,12 +300,12 @@ void Pipeline::answer_without_llm(AskResult& result, const PipelineEvents& event
     result.error = error;
     return;
   }
-  result.answer = "No LLM is configured, so askdb ran the verified SQL of the closely matching "
-                  "question \"" +
-                  best[0].example->question + "\" (" + percent(best[0].similarity) +
-                  " alike). It returned " + std::to_string(result.rows.size()) + " row" +
-                  (result.rows.size() == 1 ? "" : "s") +
-                  (result.truncated ? ", cut at the row cap" : "") + ". " + enable;
+  result.answer =
+      "No LLM is configured, so askdb ran the verified SQL of the closely matching "
+      "question \"" +
+      best[0].example->question + "\" (" + percent(best[0].similarity) + " alike). It returned " +
+      std::to_string(result.rows.size()) + " row" + (result.rows.size() == 1 ? "" : "s") +
+      (result.truncated ? ", cut at the row cap" : "") + ". " + enable;
   if (events.on_answer) events.on_answer(result.answer);
 }
 

@@ -68,13 +68,13 @@ struct PipelineEvents {
 // in fakes.
 struct PipelineDeps {
   const Config* config = nullptr;
-  pg::Pool* pool = nullptr;       // connections as the read-only role
-  llm::Provider* llm = nullptr;   // null: no LLM configured
+  pg::Pool* pool = nullptr;      // connections as the read-only role
+  llm::Provider* llm = nullptr;  // null: no LLM configured
   const retrieval::Catalog* catalog = nullptr;
   const retrieval::Knowledge* knowledge = nullptr;
   const sqlguard::FunctionCatalog* functions = nullptr;
   const Prompts* prompts = nullptr;
-  std::string server_version;     // "15.18"
+  std::string server_version;          // "15.18"
   std::function<std::string()> today;  // ISO date; tests fix it
 };
 

@@ -52,7 +52,8 @@ json to_json(const AskResult& r, bool with_answer) {
   if (with_answer) out["answer"] = r.answer;
   json attempts = json::array();
   for (const auto& a : r.attempts) {
-    attempts.push_back({{"sql", a.sql}, {"error", a.error.empty() ? json(nullptr) : json(a.error)}});
+    attempts.push_back(
+        {{"sql", a.sql}, {"error", a.error.empty() ? json(nullptr) : json(a.error)}});
   }
   out["attempts"] = attempts;
   json timings = json::object();

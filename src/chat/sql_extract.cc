@@ -13,9 +13,10 @@ constexpr std::string_view kCannotAnswer = "-- cannot answer:";
 // True when `line` starts a SQL statement (after optional whitespace).
 bool starts_statement(std::string_view line) {
   line = trim(line);
-  for (std::string_view kw : {"select", "with", "values", "table", "(", "insert", "update",
-                              "delete", "merge", "create", "drop", "alter", "explain", "copy",
-                              "begin", "commit", "set", "do", "call", "truncate", "grant"}) {
+  for (std::string_view kw :
+       {"select", "with",   "values", "table", "(",     "insert",   "update",
+        "delete", "merge",  "create", "drop",  "alter", "explain",  "copy",
+        "begin",  "commit", "set",    "do",    "call",  "truncate", "grant"}) {
     if (starts_with_icase(line, kw) &&
         (line.size() == kw.size() || kw == "(" ||
          !std::isalnum(static_cast<unsigned char>(line[kw.size()])))) {
@@ -30,9 +31,9 @@ bool continues_sql(std::string_view line) {
   line = trim(line);
   if (line.empty()) return false;
   if (line[0] == ')' || line[0] == ',' || starts_with_icase(line, "--")) return true;
-  for (std::string_view kw : {"from", "where", "group", "order", "having", "limit", "offset",
-                              "join", "left", "right", "inner", "full", "cross", "union",
-                              "intersect", "except", "window", "and", "or", "on"}) {
+  for (std::string_view kw : {"from",      "where",  "group",  "order", "having", "limit", "offset",
+                              "join",      "left",   "right",  "inner", "full",   "cross", "union",
+                              "intersect", "except", "window", "and",   "or",     "on"}) {
     if (starts_with_icase(line, kw) &&
         (line.size() == kw.size() || !std::isalnum(static_cast<unsigned char>(line[kw.size()])))) {
       return true;

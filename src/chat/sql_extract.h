@@ -10,7 +10,7 @@
 namespace askdb::chat {
 
 struct ExtractedSql {
-  std::string sql;           // the statement text, trimmed, without a ``` fence
+  std::string sql;            // the statement text, trimmed, without a ``` fence
   std::string cannot_answer;  // set when the model said "-- cannot answer: <reason>"
 };
 

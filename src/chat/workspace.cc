@@ -71,9 +71,9 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
   if (config.target == TargetKind::kEmbedded) {
     auto demo_dir = find_data_dir("demo", config.paths.demo_dir, "paths.demo_dir");
     if (!demo_dir) return demo_dir.error();
-    auto cluster = pg::EmbeddedCluster::open(
-        config.embedded,
-        [&](const std::string& owner) { return load_demo_data(owner, *demo_dir); });
+    auto cluster = pg::EmbeddedCluster::open(config.embedded, [&](const std::string& owner) {
+      return load_demo_data(owner, *demo_dir);
+    });
     if (!cluster) return cluster.error();
     ws->cluster_ = std::move(*cluster);
     conninfo = ws->cluster_->reader_conninfo();

@@ -129,8 +129,7 @@ int run_ask(const std::string& config_file, const std::string& question, bool js
       std::cerr << "Attempts:\n";
       for (size_t i = 0; i < result.attempts.size(); ++i) {
         std::cerr << "  " << i + 1 << ". " << result.attempts[i].sql << "\n     → "
-                  << (result.attempts[i].error.empty() ? "ran" : result.attempts[i].error)
-                  << "\n";
+                  << (result.attempts[i].error.empty() ? "ran" : result.attempts[i].error) << "\n";
       }
     }
   }
@@ -165,9 +164,9 @@ int run_demo(const std::string& config_file, SignalGuard& signals) {
                  "`askdb ask` against your database.\n";
     return 2;
   }
-  std::cout << "askdb demo: the retail demo database is running ("
-            << ws->catalog().tables.size() << " tables, PostgreSQL on 127.0.0.1:"
-            << cluster->port() << ", data in " << cluster->home() << ").\n"
+  std::cout << "askdb demo: the retail demo database is running (" << ws->catalog().tables.size()
+            << " tables, PostgreSQL on 127.0.0.1:" << cluster->port() << ", data in "
+            << cluster->home() << ").\n"
             << "The web chat arrives in the next release. Meanwhile, in another terminal:\n\n"
             << "  build/askdb ask \"Which 5 products earned the most revenue in 2025?\"\n"
             << "  build/askdb sql \"SELECT count(*) FROM orders\"\n\n"
@@ -194,8 +193,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("askdb ") + ASKDB_VERSION);
   app.require_subcommand(1);
   std::string config_file;
-  app.add_option("--config", config_file, "configuration file (default $ASKDB_HOME/askdb.toml, "
-                                          "then ./askdb.toml)");
+  app.add_option("--config", config_file,
+                 "configuration file (default $ASKDB_HOME/askdb.toml, "
+                 "then ./askdb.toml)");
 
   std::string question;
   bool json = false;
@@ -209,8 +209,9 @@ int main(int argc, char** argv) {
   sqlcmd->add_flag("--json", json, "print one JSON object instead of text");
 
   auto* demo = app.add_subcommand("demo", "start the embedded demo database and keep it running");
-  auto* settings = app.add_subcommand("settings", "list every setting, its variable and default "
-                                                  "(Markdown)");
+  auto* settings = app.add_subcommand("settings",
+                                      "list every setting, its variable and default "
+                                      "(Markdown)");
 
   try {
     app.parse(argc, argv);

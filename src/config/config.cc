@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/text.h"
 
@@ -42,16 +42,19 @@ Setting text_setting(std::string section, std::string key, S Config::*sec, std::
     allowed = "one of:";
     for (const auto& c : choices) allowed += " \"" + c + "\"";
   }
-  return Setting{std::move(section), std::move(key), std::move(help), allowed,
-                 [sec, field, choices](Config& c, const std::string& v) {
-                   if (!choices.empty() && std::find(choices.begin(), choices.end(), v) ==
-                                               choices.end()) {
-                     return false;
-                   }
-                   c.*sec.*field = v;
-                   return true;
-                 },
-                 [sec, field](const Config& c) { return c.*sec.*field; }};
+  return Setting{
+      std::move(section),
+      std::move(key),
+      std::move(help),
+      allowed,
+      [sec, field, choices](Config& c, const std::string& v) {
+        if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
+          return false;
+        }
+        c.*sec.*field = v;
+        return true;
+      },
+      [sec, field](const Config& c) { return c.*sec.*field; }};
 }
 
 template <class S, class N>
@@ -60,7 +63,10 @@ Setting number_setting(std::string section, std::string key, S Config::*sec, N S
   std::ostringstream allowed;
   allowed << (std::is_integral_v<N> ? "a whole number" : "a number") << " from " << lo << " to "
           << hi;
-  return Setting{std::move(section), std::move(key), std::move(help), allowed.str(),
+  return Setting{std::move(section),
+                 std::move(key),
+                 std::move(help),
+                 allowed.str(),
                  [sec, field, lo, hi](Config& c, const std::string& v) {
                    const std::string t(trim(v));
                    if (t.empty()) return false;
@@ -201,9 +207,9 @@ Status apply_file(Config& config, const std::string& path) {
     const std::string section(section_key.str());
     const auto* section_table = section_node.as_table();
     if (section_table == nullptr) {
-      return make_error(ErrorCode::kConfig,
-                        path + ": \"" + section + "\" must be a [section]; see askdb.example.toml "
-                                                  "for the layout.");
+      return make_error(ErrorCode::kConfig, path + ": \"" + section +
+                                                "\" must be a [section]; see askdb.example.toml "
+                                                "for the layout.");
     }
     for (const auto& [key_node, value] : *section_table) {
       const std::string key(key_node.str());
@@ -271,11 +277,13 @@ Result<Config> load_config(const LoadOptions& options) {
   if (!file.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
-      return make_error(ErrorCode::kConfig, "the configuration file " + file +
-                                                " does not exist or is not a file; check --config.");
+      return make_error(
+          ErrorCode::kConfig,
+          "the configuration file " + file + " does not exist or is not a file; check --config.");
     }
   } else {
-    for (const auto& candidate : {config.embedded.home + "/askdb.toml", std::string("askdb.toml")}) {
+    for (const auto& candidate :
+         {config.embedded.home + "/askdb.toml", std::string("askdb.toml")}) {
       std::error_code ec;
       if (fs::is_regular_file(candidate, ec)) {
         file = candidate;
@@ -289,8 +297,9 @@ Result<Config> load_config(const LoadOptions& options) {
   if (auto st = apply_env(config, env); !st) return st.error();
   config.embedded.home = expand_home(config.embedded.home, env);
   if (config.embedded.home.empty()) {
-    return make_error(ErrorCode::kConfig, "embedded.home is empty; set ASKDB_HOME to a folder "
-                                          "askdb may write to.");
+    return make_error(ErrorCode::kConfig,
+                      "embedded.home is empty; set ASKDB_HOME to a folder "
+                      "askdb may write to.");
   }
   resolve_llm(config, env);
 

@@ -27,9 +27,9 @@ struct StoreConfig {
 };
 
 struct EmbeddedConfig {
-  std::string home;        // $ASKDB_HOME: the cluster, its credentials, askdb.toml
-  int port = 0;            // 0: choose a free loopback port
-  std::string pg_bin_dir;  // empty: pg_config --bindir, then /usr/lib/postgresql/*/bin
+  std::string home;                 // $ASKDB_HOME: the cluster, its credentials, askdb.toml
+  int port = 0;                     // 0: choose a free loopback port
+  std::string pg_bin_dir;           // empty: pg_config --bindir, then /usr/lib/postgresql/*/bin
   std::string run_as = "postgres";  // the account the cluster runs under when askdb runs as root
 };
 

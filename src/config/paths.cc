@@ -14,9 +14,9 @@ Result<std::string> find_data_dir(const std::string& name, const std::string& co
   std::error_code ec;
   if (!configured.empty()) {
     if (fs::is_directory(configured, ec)) return configured;
-    return make_error(ErrorCode::kConfig,
-                      setting + " = \"" + configured + "\" is not a folder; point it at askdb's " +
-                          name + "/ folder.");
+    return make_error(ErrorCode::kConfig, setting + " = \"" + configured +
+                                              "\" is not a folder; point it at askdb's " + name +
+                                              "/ folder.");
   }
   std::vector<fs::path> candidates;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);

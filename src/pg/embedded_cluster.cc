@@ -177,8 +177,8 @@ Result<std::string> find_pg_bin_dir(const std::string& configured) {
 EmbeddedCluster::~EmbeddedCluster() { release(); }
 
 std::string EmbeddedCluster::conninfo(const char* user, const std::string& password) const {
-  return "host=127.0.0.1 port=" + std::to_string(credentials_.port) + " dbname=" +
-         kEmbeddedDatabase + " user=" + user + " password=" + password +
+  return "host=127.0.0.1 port=" + std::to_string(credentials_.port) +
+         " dbname=" + kEmbeddedDatabase + " user=" + user + " password=" + password +
          " sslmode=disable connect_timeout=10 application_name=askdb";
 }
 std::string EmbeddedCluster::admin_conninfo() const {
@@ -232,9 +232,9 @@ class Opener {
                                 j.at("owner_password").get<std::string>(),
                                 j.at("reader_password").get<std::string>()};
     } catch (const std::exception& e) {
-      return make_error(ErrorCode::kConfig,
-                        state_file_ + " is damaged (" + e.what() +
-                            "). Delete " + home_ + " to let askdb make a fresh demo cluster.");
+      return make_error(ErrorCode::kConfig, state_file_ + " is damaged (" + e.what() +
+                                                "). Delete " + home_ +
+                                                " to let askdb make a fresh demo cluster.");
     }
   }
 
@@ -281,16 +281,15 @@ class Opener {
     if (remembered > 0 && port_is_free(remembered)) return remembered;
     const int port = pick_free_port();
     if (port == 0) {
-      return make_error(ErrorCode::kDatabase, "no free loopback port was found for the "
-                                              "embedded PostgreSQL.");
+      return make_error(ErrorCode::kDatabase,
+                        "no free loopback port was found for the "
+                        "embedded PostgreSQL.");
     }
     return port;
   }
 
   Status start(int port) {
-    {
-      std::ofstream touch(log_, std::ios::app);
-    }
+    { std::ofstream touch(log_, std::ios::app); }
     chmod(log_.c_str(), 0600);
     if (auto st = give_to_account(log_); !st) return st;
     auto out = pg({"pg_ctl", "-D", pgdata_, "-l", log_, "-w", "-t", "60", "-o",
@@ -298,9 +297,9 @@ class Opener {
     if (!out) return out.error();
     if (out->exit_status != 0) {
       return make_error(ErrorCode::kDatabase,
-                        "the embedded PostgreSQL in " + pgdata_ + " did not start: " +
-                            std::string(trim(out->output)) + "\nIts log (" + log_ + ") ends:\n" +
-                            tail_of_file(log_, 1500));
+                        "the embedded PostgreSQL in " + pgdata_ +
+                            " did not start: " + std::string(trim(out->output)) + "\nIts log (" +
+                            log_ + ") ends:\n" + tail_of_file(log_, 1500));
     }
     return ok_status();
   }
@@ -349,16 +348,16 @@ class Opener {
     }
     if (auto st = start(c.port); !st) return st.error();
 
-    const auto base = "host=127.0.0.1 port=" + std::to_string(c.port) + " user=" +
-                      kEmbeddedAdmin + " password=" + c.admin_password + " sslmode=disable";
+    const auto base = "host=127.0.0.1 port=" + std::to_string(c.port) + " user=" + kEmbeddedAdmin +
+                      " password=" + c.admin_password + " sslmode=disable";
     {
       auto admin = Connection::open(base + " dbname=postgres", "the embedded PostgreSQL");
       if (!admin) return admin.error();
-      const std::string sql =
-          std::string("CREATE ROLE ") + kEmbeddedOwner + " LOGIN PASSWORD " +
-          quote_literal(c.owner_password) + "; CREATE ROLE " + kEmbeddedReader +
-          " LOGIN PASSWORD " + quote_literal(c.reader_password) + "; ALTER ROLE " +
-          kEmbeddedReader + " SET default_transaction_read_only = on;";
+      const std::string sql = std::string("CREATE ROLE ") + kEmbeddedOwner + " LOGIN PASSWORD " +
+                              quote_literal(c.owner_password) + "; CREATE ROLE " + kEmbeddedReader +
+                              " LOGIN PASSWORD " + quote_literal(c.reader_password) +
+                              "; ALTER ROLE " + kEmbeddedReader +
+                              " SET default_transaction_read_only = on;";
       if (auto st = admin->exec(sql); !st) return st.error();
       // CREATE DATABASE cannot share the implicit transaction of a multi-statement string.
       if (auto st = admin->exec(std::string("CREATE DATABASE ") + kEmbeddedDatabase + " OWNER " +
@@ -370,15 +369,15 @@ class Opener {
     auto admin = Connection::open(base + " dbname=" + kEmbeddedDatabase, "the demo database");
     if (!admin) return admin.error();
     const std::string setup =
-        std::string("REVOKE ALL ON DATABASE ") + kEmbeddedDatabase + " FROM PUBLIC; GRANT CONNECT ON DATABASE " +
-        kEmbeddedDatabase + " TO " + kEmbeddedOwner + ", " + kEmbeddedReader +
-        "; ALTER SCHEMA public OWNER TO " + kEmbeddedOwner +
+        std::string("REVOKE ALL ON DATABASE ") + kEmbeddedDatabase +
+        " FROM PUBLIC; GRANT CONNECT ON DATABASE " + kEmbeddedDatabase + " TO " + kEmbeddedOwner +
+        ", " + kEmbeddedReader + "; ALTER SCHEMA public OWNER TO " + kEmbeddedOwner +
         "; REVOKE CREATE ON SCHEMA public FROM PUBLIC; CREATE EXTENSION IF NOT EXISTS pg_trgm;";
     if (auto st = admin->exec(setup); !st) return st.error();
     EmbeddedCluster::Populate noop = [](const std::string&) { return ok_status(); };
     const auto& fill = populate ? populate : noop;
-    const std::string owner = "host=127.0.0.1 port=" + std::to_string(c.port) + " dbname=" +
-                              kEmbeddedDatabase + " user=" + kEmbeddedOwner +
+    const std::string owner = "host=127.0.0.1 port=" + std::to_string(c.port) +
+                              " dbname=" + kEmbeddedDatabase + " user=" + kEmbeddedOwner +
                               " password=" + c.owner_password + " sslmode=disable";
     if (auto st = fill(owner); !st) return st.error();
     const std::string grants = std::string("GRANT USAGE ON SCHEMA public TO ") + kEmbeddedReader +
@@ -439,7 +438,8 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::open(const EmbeddedCon
     return make_error(ErrorCode::kConfig,
                       "the embedded PostgreSQL runs as \"" + account->name +
                           "\" (PostgreSQL refuses root), and that account cannot reach " +
-                          config.home + ": a parent folder is closed to it. Set ASKDB_HOME to a "
+                          config.home +
+                          ": a parent folder is closed to it. Set ASKDB_HOME to a "
                           "folder it can reach, such as /var/lib/askdb.");
   }
   auto bin_dir = find_pg_bin_dir(config.pg_bin_dir);
@@ -485,8 +485,8 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::open(const EmbeddedCon
       }
     }
   }
-  cluster->registration_ = users_dir(config.home) + "/" + std::to_string(getpid()) + "." +
-                           random_hex(4);
+  cluster->registration_ =
+      users_dir(config.home) + "/" + std::to_string(getpid()) + "." + random_hex(4);
   std::ofstream(cluster->registration_) << "askdb\n";
   return cluster;
 }

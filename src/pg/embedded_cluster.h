@@ -42,7 +42,7 @@ class EmbeddedCluster {
   using Populate = std::function<Status(const std::string& owner_conninfo)>;
 
   static Result<std::unique_ptr<EmbeddedCluster>> open(const EmbeddedConfig& config,
-                                                      const Populate& populate);
+                                                       const Populate& populate);
   ~EmbeddedCluster();
   EmbeddedCluster(const EmbeddedCluster&) = delete;
   EmbeddedCluster& operator=(const EmbeddedCluster&) = delete;

@@ -22,7 +22,8 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, Connection conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&& other) noexcept : pool_(std::exchange(other.pool_, nullptr)), conn_(std::move(other.conn_)) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), conn_(std::move(other.conn_)) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     Connection& operator*() { return conn_; }

@@ -89,8 +89,9 @@ Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const Ac
   close(fds[0]);
   out.exit_status = wait_for(pid);
   if (out.exit_status == 127) {
-    return make_error(ErrorCode::kConfig, "could not run " + argv[0] + ": it is missing or not "
-                                                                       "executable.");
+    return make_error(ErrorCode::kConfig, "could not run " + argv[0] +
+                                              ": it is missing or not "
+                                              "executable.");
   }
   return out;
 }

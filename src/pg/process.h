@@ -5,8 +5,9 @@
 // calls.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 #include "core/result.h"

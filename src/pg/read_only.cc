@@ -3,12 +3,11 @@
 namespace askdb::pg {
 
 Result<Rows> run_read_only(Connection& conn, const std::string& sql, const QueryLimits& limits) {
-  const std::string begin =
-      "BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = " +
-      std::to_string(limits.statement_timeout_ms) +
-      "; SET LOCAL lock_timeout = " + std::to_string(limits.lock_timeout_ms) +
-      "; SET LOCAL idle_in_transaction_session_timeout = " +
-      std::to_string(limits.idle_in_transaction_timeout_ms);
+  const std::string begin = "BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = " +
+                            std::to_string(limits.statement_timeout_ms) +
+                            "; SET LOCAL lock_timeout = " + std::to_string(limits.lock_timeout_ms) +
+                            "; SET LOCAL idle_in_transaction_session_timeout = " +
+                            std::to_string(limits.idle_in_transaction_timeout_ms);
   if (auto st = conn.exec(begin); !st) {
     (void)conn.exec("ROLLBACK");
     return st.error();

@@ -7,8 +7,8 @@ namespace askdb::pg {
 Status run_sql_file(Connection& conn, const std::string& path) {
   std::string sql;
   if (!read_file(path, sql)) {
-    return make_error(ErrorCode::kConfig, "cannot read " + path +
-                                              "; is askdb installed completely (paths.demo_dir)?");
+    return make_error(ErrorCode::kConfig,
+                      "cannot read " + path + "; is askdb installed completely (paths.demo_dir)?");
   }
   if (auto st = conn.exec("BEGIN"); !st) return st;
   if (auto st = conn.exec(sql); !st) {

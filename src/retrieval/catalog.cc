@@ -58,7 +58,8 @@ std::string CatalogTable::qualified_name() const {
   return sql_identifier(schema) + "." + sql_identifier(name);
 }
 
-Result<Catalog> load_catalog(pg::Connection& conn, const std::vector<std::string>& excluded_schemas) {
+Result<Catalog> load_catalog(pg::Connection& conn,
+                             const std::vector<std::string>& excluded_schemas) {
   std::string excluded = "{pg_catalog,information_schema,pg_toast";
   for (const auto& s : excluded_schemas) excluded += ",\"" + s + "\"";
   excluded += "}";

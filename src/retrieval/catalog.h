@@ -49,7 +49,8 @@ struct Catalog {
 
 // Reads the catalog. `excluded_schemas` (e.g. askdb's own) are left out, as are the system
 // schemas.
-Result<Catalog> load_catalog(pg::Connection& conn, const std::vector<std::string>& excluded_schemas);
+Result<Catalog> load_catalog(pg::Connection& conn,
+                             const std::vector<std::string>& excluded_schemas);
 
 // An identifier as it must be written in SQL: bare when it is a lower-case name, else quoted.
 std::string sql_identifier(const std::string& name);

@@ -67,8 +67,8 @@ std::string render_table(const CatalogTable& t) {
   }
   const bool is_view = t.kind != "table";
   out += std::string(is_view ? "CREATE " : "CREATE TABLE ") +
-         (is_view ? (t.kind == "view" ? "VIEW " : "MATERIALIZED VIEW ") : "") +
-         t.qualified_name() + " (\n";
+         (is_view ? (t.kind == "view" ? "VIEW " : "MATERIALIZED VIEW ") : "") + t.qualified_name() +
+         " (\n";
   std::vector<std::string> lines;
   for (const auto& c : t.columns) {
     std::string line = "  " + sql_identifier(c.name) + " " + c.type;
@@ -77,9 +77,9 @@ std::string render_table(const CatalogTable& t) {
   }
   if (!t.primary_key.empty()) lines.push_back("  PRIMARY KEY (" + join(t.primary_key) + ")");
   for (const auto& fk : t.foreign_keys) {
-    const std::string ref =
-        fk.ref_schema == "public" ? sql_identifier(fk.ref_table)
-                                  : sql_identifier(fk.ref_schema) + "." + sql_identifier(fk.ref_table);
+    const std::string ref = fk.ref_schema == "public" ? sql_identifier(fk.ref_table)
+                                                      : sql_identifier(fk.ref_schema) + "." +
+                                                            sql_identifier(fk.ref_table);
     lines.push_back("  FOREIGN KEY (" + join(fk.columns) + ") REFERENCES " + ref + " (" +
                     join(fk.ref_columns) + ")");
   }
@@ -96,8 +96,8 @@ std::string render_table(const CatalogTable& t) {
   return out;
 }
 
-Context build_context(const Catalog& catalog, const Knowledge& knowledge,
-                      std::string_view question, const ContextOptions& options) {
+Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::string_view question,
+                      const ContextOptions& options) {
   Context ctx;
   const int budget = std::max(options.token_budget, 1);
 
@@ -126,8 +126,7 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge,
   }
   ctx.glossary = std::string(trim(ctx.glossary));
 
-  const int schema_budget =
-      budget - estimate_tokens(ctx.examples) - estimate_tokens(ctx.glossary);
+  const int schema_budget = budget - estimate_tokens(ctx.examples) - estimate_tokens(ctx.glossary);
   std::vector<std::string> rendered;
   size_t total = 0;
   for (const auto& t : catalog.tables) {
@@ -173,8 +172,8 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge,
     ctx.tables.push_back(catalog.tables[i].qualified_name());
   }
   ctx.schema = std::string(trim(ctx.schema));
-  ctx.tokens = estimate_tokens(ctx.schema) + estimate_tokens(ctx.examples) +
-               estimate_tokens(ctx.glossary);
+  ctx.tokens =
+      estimate_tokens(ctx.schema) + estimate_tokens(ctx.examples) + estimate_tokens(ctx.glossary);
   return ctx;
 }
 

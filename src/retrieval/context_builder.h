@@ -23,9 +23,9 @@ struct ContextOptions {
 };
 
 struct Context {
-  std::string schema;    // CREATE TABLE ... statements
-  std::string examples;  // "Question: ...\nSQL: ..." blocks
-  std::string glossary;  // "term: definition" notes
+  std::string schema;               // CREATE TABLE ... statements
+  std::string examples;             // "Question: ...\nSQL: ..." blocks
+  std::string glossary;             // "term: definition" notes
   std::vector<std::string> tables;  // the tables included, qualified names
   bool schema_complete = true;      // false when tables were left out for the budget
   int tokens = 0;                   // estimated tokens of the three texts
@@ -37,7 +37,7 @@ int estimate_tokens(std::string_view text);
 // One table as the prompt shows it.
 std::string render_table(const CatalogTable& table);
 
-Context build_context(const Catalog& catalog, const Knowledge& knowledge,
-                      std::string_view question, const ContextOptions& options);
+Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::string_view question,
+                      const ContextOptions& options);
 
 }  // namespace askdb::retrieval

@@ -84,9 +84,9 @@ Result<Knowledge> load_knowledge(const std::string& dir) {
             {item.at("question").get<std::string>(), item.at("sql").get<std::string>()});
       }
     } catch (const std::exception& e) {
-      return make_error(ErrorCode::kConfig,
-                        examples_path + " is not a JSON list of {\"question\", \"sql\"} objects: " +
-                            e.what());
+      return make_error(
+          ErrorCode::kConfig,
+          examples_path + " is not a JSON list of {\"question\", \"sql\"} objects: " + e.what());
     }
   }
   text.clear();

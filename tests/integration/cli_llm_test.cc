@@ -147,7 +147,8 @@ TEST_F(AskTest, RefusedSqlGoesBackToTheLlmWithTheReason) {
   EXPECT_EQ(j["attempts"][0]["sql"], "DELETE FROM customers");
   EXPECT_FALSE(j["attempts"][0]["error"].is_null());
   EXPECT_TRUE(j["attempts"][1]["error"].is_null());
-  EXPECT_EQ(j["rows"][0][0].get<long>(), std::stol(*direct("SELECT count(*) FROM customers").rows[0][0]));
+  EXPECT_EQ(j["rows"][0][0].get<long>(),
+            std::stol(*direct("SELECT count(*) FROM customers").rows[0][0]));
   const auto requests = llm_.requests();
   ASSERT_GE(requests.size(), 2u);
   EXPECT_NE(requests[1].last_user_message().find("DELETE FROM customers"), std::string::npos);
@@ -176,7 +177,10 @@ TEST_F(AskTest, DmlEveryTimeExits4AndWritesNothing) {
   EXPECT_EQ(j["attempts"].size(), 3u);  // 1 + pipeline.max_retries
   EXPECT_EQ(j["error"]["code"], "guard");
   EXPECT_EQ(*direct("SELECT count(*) FROM orders").rows[0][0], before);
-  EXPECT_EQ(direct("SELECT 1 FROM orders WHERE status = 'cancelled' HAVING count(*) = (SELECT count(*) FROM orders)").rows.size(), 0u);
+  EXPECT_EQ(direct("SELECT 1 FROM orders WHERE status = 'cancelled' HAVING count(*) = (SELECT "
+                   "count(*) FROM orders)")
+                .rows.size(),
+            0u);
 }
 
 TEST_F(AskTest, TwoStatementsExit4) {
@@ -252,15 +256,15 @@ TEST_F(AskTest, CtrlCStopsTheClusterItStarted) {
   llm_.add_rule(rule);
   auto e = env(home);
   e["ASKDB_PATHS_DEMO_DIR"] = demo;
-  auto r = testing::run_subprocess(
-      {ASKDB_BINARY, "ask", "How many sales are there in Zürich?"}, e, 120, [&](pid_t pid) {
-        std::thread([this, pid] {
-          for (int i = 0; i < 1200 && llm_.request_count() == 0; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          }
-          kill(pid, SIGINT);
-        }).detach();
-      });
+  auto r = testing::run_subprocess({ASKDB_BINARY, "ask", "How many sales are there in Zürich?"}, e,
+                                   120, [&](pid_t pid) {
+                                     std::thread([this, pid] {
+                                       for (int i = 0; i < 1200 && llm_.request_count() == 0; ++i) {
+                                         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                                       }
+                                       kill(pid, SIGINT);
+                                     }).detach();
+                                   });
   EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.err;
   std::ifstream pidfile(home + "/pgdata/postmaster.pid");
   EXPECT_FALSE(pidfile.good()) << "the cluster askdb started must be stopped on Ctrl-C";

@@ -48,9 +48,8 @@ class EmbeddedClusterTest : public ::testing::Test {
     return c;
   }
   Result<std::unique_ptr<pg::EmbeddedCluster>> open() {
-    return pg::EmbeddedCluster::open(config(), [&](const std::string& owner) {
-      return chat::load_demo_data(owner, demo_);
-    });
+    return pg::EmbeddedCluster::open(
+        config(), [&](const std::string& owner) { return chat::load_demo_data(owner, demo_); });
   }
 };
 
@@ -70,8 +69,10 @@ TEST_F(EmbeddedClusterTest, LifecycleRolesAndRecovery) {
     ASSERT_EQ(rows->rows.size(), 2u);
     EXPECT_EQ(*rows->rows[0][0], "São Paulo");
     EXPECT_FALSE(reader->exec("INSERT INTO cities VALUES (3, 'x')").ok());
-    EXPECT_FALSE(reader->exec("SET default_transaction_read_only = off; "
-                              "INSERT INTO cities VALUES (3, 'x')").ok());
+    EXPECT_FALSE(reader
+                     ->exec("SET default_transaction_read_only = off; "
+                            "INSERT INTO cities VALUES (3, 'x')")
+                     .ok());
     EXPECT_FALSE(reader->exec("CREATE TABLE evil (a int)").ok());
   }
   {  // The owner owns the data.

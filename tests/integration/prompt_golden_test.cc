@@ -61,8 +61,8 @@ TEST_P(PromptGolden, MatchesFile) {
   }
   auto request = pipeline.sql_request(g.question, history);
   ASSERT_TRUE(request.ok()) << request.error().message;
-  std::string actual = "=== system ===\n" + request->system + "=== user ===\n" +
-                       request->messages.at(0).content;
+  std::string actual =
+      "=== system ===\n" + request->system + "=== user ===\n" + request->messages.at(0).content;
 
   const std::string path =
       std::string(ASKDB_SOURCE_DIR) + "/tests/golden/prompts/" + g.name + ".txt";
@@ -74,13 +74,13 @@ TEST_P(PromptGolden, MatchesFile) {
   ASSERT_TRUE(read_file(path, expected))
       << path << " is missing; run the tests with ASKDB_UPDATE_GOLDEN=1 to write it";
   EXPECT_EQ(actual, expected) << "the prompt for \"" << g.question << "\" changed; if intended, "
-                              << "rerun with ASKDB_UPDATE_GOLDEN=1 and review the diff of "
-                              << path;
+                              << "rerun with ASKDB_UPDATE_GOLDEN=1 and review the diff of " << path;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Demo, PromptGolden,
-    ::testing::Values(Golden{"top_products", "Which 5 products earned the most revenue last year?", 6000},
+    ::testing::Values(Golden{"top_products", "Which 5 products earned the most revenue last year?",
+                             6000},
                       Golden{"city_customers", "How many customers live in Sao Paulo?", 6000},
                       Golden{"small_budget", "Monthly revenue by store region in 2024", 900},
                       Golden{"follow_up", "and how many of them were returned?", 6000}),

@@ -30,8 +30,7 @@ DemoCluster& DemoCluster::get() {
       return chat::load_demo_data(owner, *demo_dir);
     });
     if (!cluster) {
-      std::fprintf(stderr, "the test cluster did not start: %s\n",
-                   cluster.error().message.c_str());
+      std::fprintf(stderr, "the test cluster did not start: %s\n", cluster.error().message.c_str());
       std::abort();
     }
     c->cluster_ = std::move(*cluster);

@@ -56,8 +56,8 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (on_started) on_started(pid);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   while (open_fds > 0) {

@@ -20,7 +20,10 @@ TEST(SqlExtract, SqlFenceWinsOverEarlierPlainFence) {
   EXPECT_EQ(sql_of("```\nsome text\n```\n```sql\nSELECT 3\n```"), "SELECT 3");
 }
 
-TEST(SqlExtract, PlainFence) { EXPECT_EQ(sql_of("```\nWITH x AS (SELECT 1) SELECT * FROM x\n```"), "WITH x AS (SELECT 1) SELECT * FROM x"); }
+TEST(SqlExtract, PlainFence) {
+  EXPECT_EQ(sql_of("```\nWITH x AS (SELECT 1) SELECT * FROM x\n```"),
+            "WITH x AS (SELECT 1) SELECT * FROM x");
+}
 
 TEST(SqlExtract, LeadingProseAndTrailingExplanation) {
   EXPECT_EQ(sql_of("Sure! The query is:\n\nSELECT name\nFROM products\nORDER BY name;\n\nThis "

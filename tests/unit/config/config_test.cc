@@ -52,7 +52,8 @@ TEST_F(ConfigTest, DefaultsWithNothingConfigured) {
 }
 
 TEST_F(ConfigTest, FileThenEnvironment) {
-  auto path = write("[query]\nrow_cap = 50\n[llm]\nmodel = \"from-file\"\nbase_url = \"http://x/v1/\"\n");
+  auto path =
+      write("[query]\nrow_cap = 50\n[llm]\nmodel = \"from-file\"\nbase_url = \"http://x/v1/\"\n");
   env_.vars["ASKDB_QUERY_ROW_CAP"] = "70";
   auto c = load(path);
   ASSERT_TRUE(c.ok()) << c.error().message;

@@ -5,7 +5,8 @@
 namespace askdb::retrieval {
 namespace {
 
-CatalogTable table(const std::string& name, std::vector<std::string> cols, std::string comment = "") {
+CatalogTable table(const std::string& name, std::vector<std::string> cols,
+                   std::string comment = "") {
   CatalogTable t;
   t.schema = "public";
   t.name = name;
