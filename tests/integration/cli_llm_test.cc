@@ -24,7 +24,6 @@ using test::FakeMode;
 using test::FakeOpenAiServer;
 using test::FakeRule;
 using testing::DemoCluster;
-using testing::kUnset;
 
 constexpr const char* kAnswerMarker = "Answer the question from this result";
 
@@ -36,19 +35,12 @@ class AskTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> env(const std::string& home = "") {
-    return {{"ASKDB_HOME", home.empty() ? DemoCluster::get().home() : home},
-            {"DATABASE_URL", kUnset},
-            {"PGHOST", kUnset},
-            {"PGDATABASE", kUnset},
-            {"PGSERVICE", kUnset},
-            {"PGPORT", kUnset},
-            {"PGUSER", kUnset},
-            {"OPENAI_API_KEY", kUnset},
-            {"OPENAI_BASE_URL", kUnset},
-            {"ASKDB_LLM_PROVIDER", "openai"},
-            {"ASKDB_LLM_BASE_URL", llm_.base_url()},
-            {"ASKDB_LLM_MODEL", "gpt-4o-mini"},
-            {"ASKDB_LLM_TIMEOUT_S", "10"}};
+    auto e = testing::isolated_askdb_env(home.empty() ? DemoCluster::get().home() : home);
+    e["ASKDB_LLM_PROVIDER"] = "openai";
+    e["ASKDB_LLM_BASE_URL"] = llm_.base_url();
+    e["ASKDB_LLM_MODEL"] = "gpt-4o-mini";
+    e["ASKDB_LLM_TIMEOUT_S"] = "10";
+    return e;
   }
 
   testing::SubprocessResult ask(const std::string& question, bool json_output = true,

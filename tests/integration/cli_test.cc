@@ -16,21 +16,10 @@ namespace {
 
 using json = nlohmann::json;
 using testing::DemoCluster;
-using testing::kUnset;
 using testing::run_subprocess;
 
 std::map<std::string, std::string> demo_env() {
-  return {{"ASKDB_HOME", DemoCluster::get().home()},
-          {"DATABASE_URL", kUnset},
-          {"PGHOST", kUnset},
-          {"PGDATABASE", kUnset},
-          {"PGSERVICE", kUnset},
-          {"PGPORT", kUnset},
-          {"PGUSER", kUnset},
-          {"OPENAI_API_KEY", kUnset},
-          {"OPENAI_BASE_URL", kUnset},
-          {"ASKDB_LLM_PROVIDER", kUnset},
-          {"ASKDB_LLM_BASE_URL", kUnset}};
+  return testing::isolated_askdb_env(DemoCluster::get().home());
 }
 
 testing::SubprocessResult askdb(std::vector<std::string> args,

@@ -92,4 +92,15 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   return result;
 }
 
+std::map<std::string, std::string> isolated_askdb_env(const std::string& home) {
+  std::map<std::string, std::string> env = {{"ASKDB_HOME", home}};
+  for (const char* name :
+       {"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER",
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "ASKDB_LLM_PROVIDER", "ASKDB_LLM_BASE_URL",
+        "ASKDB_LLM_MODEL", "ASKDB_LLM_API_KEY", "ASKDB_DATABASE_URL"}) {
+    env[name] = kUnset;
+  }
+  return env;
+}
+
 }  // namespace askdb::testing

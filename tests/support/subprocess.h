@@ -28,4 +28,8 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
 
 inline constexpr const char* kUnset = "\x01unset";
 
+// Environment for running askdb against the embedded cluster in `home` and nothing else: the
+// variables that would point it at another database or an LLM are removed.
+std::map<std::string, std::string> isolated_askdb_env(const std::string& home);
+
 }  // namespace askdb::testing
