@@ -26,6 +26,7 @@ std::unique_ptr<llm::Provider> make_provider(const LlmConfig& c) {
     o.api_key = c.api_key;
     o.connect_timeout_s = c.connect_timeout_s;
     o.timeout_s = c.timeout_s;
+    o.idle_timeout_s = c.idle_timeout_s;
     return llm::make_openai_provider(o);
   }
   return nullptr;

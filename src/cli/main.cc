@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -52,48 +53,56 @@ class SignalGuard {
   sigset_t set_;
 };
 
-int fail(const Error& error) {
+// Reports an error that happened before any result existed: on stderr, and with --json also as
+// {"error": {"code", "message"}} on stdout, so scripts always get one JSON object.
+int fail(const Error& error, bool json) {
   std::cerr << "askdb: " << error.message << "\n";
+  if (json) {
+    const nlohmann::json out = {
+        {"error", {{"code", error_code_name(error.code)}, {"message", error.message}}}};
+    std::cout << out.dump(2) << "\n";
+  }
   return exit_code_for(error.code);
 }
 
-std::unique_ptr<chat::Workspace> open_workspace(const std::string& config_file, int& exit_code) {
+std::unique_ptr<chat::Workspace> open_workspace(const std::string& config_file, bool json,
+                                                int& exit_code) {
   LoadOptions options;
   options.file = config_file;
   auto config = load_config(options);
   if (!config) {
-    exit_code = fail(config.error());
+    exit_code = fail(config.error(), json);
     return nullptr;
   }
   if (config->target == TargetKind::kEmbedded && isatty(STDERR_FILENO)) {
-    std::cerr << "askdb: using the embedded demo database in " << config->embedded.home << "\n";
+    std::error_code ec;
+    if (!std::filesystem::exists(config->embedded.home + "/cluster.json", ec)) {
+      std::cerr << "askdb: first run: creating the embedded demo database in "
+                << config->embedded.home << " (about 10 seconds)...\n";
+    }
   }
   auto ws = chat::Workspace::open(*config);
   if (!ws) {
-    exit_code = fail(ws.error());
+    exit_code = fail(ws.error(), json);
     return nullptr;
   }
   return std::move(*ws);
 }
 
-int print_result(const chat::AskResult& result, bool json, bool with_answer, bool answer_streamed) {
-  if (json) {
-    std::cout << chat::to_json(result, with_answer).dump(2) << "\n";
-  } else if (!answer_streamed && result.error) {
-    // Text mode printed SQL and rows as they came; only the error remains.
-  }
-  if (result.error) {
-    if (!json) std::cerr << "askdb: " << result.error->message << "\n";
-    return exit_code_for(result.error->code);
-  }
-  return 0;
+// Prints what --json asks for and the error, if any; returns the exit status. In text mode the
+// SQL, the rows and the answer were printed as they arrived.
+int finish(const chat::AskResult& result, bool json, bool with_answer) {
+  if (json) std::cout << chat::to_json(result, with_answer).dump(2) << "\n";
+  if (!result.error) return 0;
+  if (!json) std::cerr << "askdb: " << result.error->message << "\n";
+  return exit_code_for(result.error->code);
 }
 
 int run_ask(const std::string& config_file, const std::string& question, bool json,
             SignalGuard& signals) {
-  if (auto st = chat::validate_question(question); !st) return fail(st.error());
+  if (auto st = chat::validate_question(question); !st) return fail(st.error(), json);
   int exit_code = 0;
-  auto ws = open_workspace(config_file, exit_code);
+  auto ws = open_workspace(config_file, json, exit_code);
   if (!ws) return exit_code;
   signals.watch([&ws] { ws->release(); });
 
@@ -133,13 +142,13 @@ int run_ask(const std::string& config_file, const std::string& question, bool js
       }
     }
   }
-  return print_result(result, json, true, answering);
+  return finish(result, json, true);
 }
 
 int run_sql(const std::string& config_file, const std::string& sql, bool json,
             SignalGuard& signals) {
   int exit_code = 0;
-  auto ws = open_workspace(config_file, exit_code);
+  auto ws = open_workspace(config_file, json, exit_code);
   if (!ws) return exit_code;
   signals.watch([&ws] { ws->release(); });
   chat::PipelineEvents events;
@@ -150,12 +159,12 @@ int run_sql(const std::string& config_file, const std::string& sql, bool json,
     };
   }
   auto result = ws->pipeline().run_sql(sql, events);
-  return print_result(result, json, false, false);
+  return finish(result, json, false);
 }
 
 int run_demo(const std::string& config_file, SignalGuard& signals) {
   int exit_code = 0;
-  auto ws = open_workspace(config_file, exit_code);
+  auto ws = open_workspace(config_file, false, exit_code);
   if (!ws) return exit_code;
   const auto* cluster = ws->cluster();
   if (cluster == nullptr) {

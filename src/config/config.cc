@@ -117,6 +117,9 @@ const std::vector<Setting>& settings() {
                      600, "Seconds to wait for the LLM server to accept the connection."),
       number_setting("llm", "timeout_s", &Config::llm, &LlmConfig::timeout_s, 1, 3600,
                      "Seconds one LLM request may take in all."),
+      number_setting("llm", "idle_timeout_s", &Config::llm, &LlmConfig::idle_timeout_s, 0, 3600,
+                     "Longest silence, in seconds, while a reply streams; 0: no limit beyond "
+                     "llm.timeout_s."),
       number_setting("llm", "max_tokens", &Config::llm, &LlmConfig::max_tokens, 16, 200000,
                      "Most tokens the LLM may write per reply."),
       number_setting("llm", "temperature", &Config::llm, &LlmConfig::temperature, 0, 2,

@@ -40,6 +40,7 @@ struct LlmConfig {
   std::string api_key;
   double connect_timeout_s = 10;
   double timeout_s = 120;
+  double idle_timeout_s = 0;  // longest silence inside a reply; 0: no limit beyond timeout_s
   int max_tokens = 1024;
   double temperature = 0;
 };

@@ -114,6 +114,9 @@ TEST(Cli, ConfigurationErrorsExit2) {
   auto r = askdb({"sql", "SELECT 1"}, env);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ASKDB_QUERY_ROW_CAP"), std::string::npos) << r.err;
+  r = askdb({"ask", "How many orders?", "--json"}, env);  // --json still gets one JSON object
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(json::parse(r.out)["error"]["code"], "config");
   r = askdb({"--config", "/nonexistent/askdb.toml", "sql", "SELECT 1"});
   EXPECT_EQ(r.exit_code, 2);
   r = askdb({"frobnicate"});

@@ -54,11 +54,12 @@ TEST(ReadOnly, StatementTimeoutSaysWhichSetting) {
 TEST(ReadOnly, TypedColumns) {
   auto conn = owner();
   auto r = pg::run_read_only(
-      conn, "SELECT 1::int AS i, 2.5::numeric(4,1) AS n, true AS b, DATE '2025-01-02' AS d, "
-            "NULL::text AS t, ARRAY[1,2] AS a, '{\"k\": 1}'::jsonb AS j",
+      conn,
+      "SELECT 1::int AS i, 2.5::numeric(4,1) AS n, true AS b, DATE '2025-01-02' AS d, "
+      "NULL::text AS t, ARRAY[1,2] AS a, '{\"k\": 1}'::jsonb AS j",
       {});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  const std::vector<std::string> types = {"integer", "numeric", "boolean", "date",
+  const std::vector<std::string> types = {"integer", "numeric",   "boolean", "date",
                                           "text",    "integer[]", "jsonb"};
   ASSERT_EQ(r->columns.size(), types.size());
   for (size_t i = 0; i < types.size(); ++i) EXPECT_EQ(r->columns[i].type, types[i]);
