@@ -64,6 +64,17 @@ std::string percent(double similarity) {
   return buf;
 }
 
+// Whether the LLM can fix this by writing other SQL: a refusal, or an error PostgreSQL raised
+// about the statement. Not a lost connection (SQLSTATE class 08, or no SQLSTATE at all: libpq's
+// own failures) nor a statement timeout (57014), which another attempt would only repeat.
+bool worth_retrying(const Error& error) {
+  if (error.code == ErrorCode::kGuard || error.code == ErrorCode::kLlm) return true;
+  if (error.code != ErrorCode::kDatabase) return false;
+  const std::string& m = error.message;
+  return m.find("(SQLSTATE ") != std::string::npos && m.find("(SQLSTATE 08") == std::string::npos &&
+         m.find("(SQLSTATE 57014)") == std::string::npos;
+}
+
 }  // namespace
 
 Status validate_question(const std::string& question) {
@@ -210,12 +221,16 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
     if (!extracted) {
       last_error =
           make_error(ErrorCode::kLlm, "the LLM's reply held no SQL query. Reply: \"" +
-                                          std::string(trim(reply->text)).substr(0, 300) + "\"");
+                                          std::string(utf8_prefix(trim(reply->text), 300)) + "\"");
     } else {
       last_error = guard_and_run(sql, result, events);
     }
     result.attempts.push_back({sql, last_error ? last_error->message : ""});
     if (!last_error) break;
+    if (!worth_retrying(*last_error)) {
+      result.error = last_error;
+      return finish();
+    }
 
     auto retry = deps_.prompts->retry_message({{"sql", sql}, {"error", last_error->message}});
     if (!retry) {

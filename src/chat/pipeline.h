@@ -48,7 +48,7 @@ struct AskResult {
   std::string sql;  // the statement that ran, as guarded; empty when none ran
   std::vector<pg::Column> columns;
   std::vector<std::vector<pg::Cell>> rows;
-  bool truncated = false;  // the row cap cut the result
+  bool truncated = false;  // the guard's LIMIT (the row cap) was reached: more rows may exist
   std::string answer;
   std::vector<Attempt> attempts;
   std::vector<std::pair<std::string, double>> timings_ms;  // stage → milliseconds, in order

@@ -60,12 +60,13 @@ int fail(const Error& error, bool json) {
   if (json) {
     const nlohmann::json out = {
         {"error", {{"code", error_code_name(error.code)}, {"message", error.message}}}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
   return exit_code_for(error.code);
 }
 
-std::unique_ptr<chat::Workspace> open_workspace(const std::string& config_file, bool json,
+// Shared: the signal thread holds it too, so Ctrl-C during shutdown never sees it destroyed.
+std::shared_ptr<chat::Workspace> open_workspace(const std::string& config_file, bool json,
                                                 int& exit_code) {
   LoadOptions options;
   options.file = config_file;
@@ -92,7 +93,12 @@ std::unique_ptr<chat::Workspace> open_workspace(const std::string& config_file, 
 // Prints what --json asks for and the error, if any; returns the exit status. In text mode the
 // SQL, the rows and the answer were printed as they arrived.
 int finish(const chat::AskResult& result, bool json, bool with_answer) {
-  if (json) std::cout << chat::to_json(result, with_answer).dump(2) << "\n";
+  // Cells from a SQL_ASCII database may not be UTF-8: replace, never abort.
+  if (json) {
+    std::cout << chat::to_json(result, with_answer)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  }
   if (!result.error) return 0;
   if (!json) std::cerr << "askdb: " << result.error->message << "\n";
   return exit_code_for(result.error->code);
@@ -104,7 +110,7 @@ int run_ask(const std::string& config_file, const std::string& question, bool js
   int exit_code = 0;
   auto ws = open_workspace(config_file, json, exit_code);
   if (!ws) return exit_code;
-  signals.watch([&ws] { ws->release(); });
+  signals.watch([ws] { ws->release(); });
 
   chat::PipelineEvents events;
   bool answering = false;
@@ -142,6 +148,7 @@ int run_ask(const std::string& config_file, const std::string& question, bool js
       }
     }
   }
+  ws->release();
   return finish(result, json, true);
 }
 
@@ -150,7 +157,7 @@ int run_sql(const std::string& config_file, const std::string& sql, bool json,
   int exit_code = 0;
   auto ws = open_workspace(config_file, json, exit_code);
   if (!ws) return exit_code;
-  signals.watch([&ws] { ws->release(); });
+  signals.watch([ws] { ws->release(); });
   chat::PipelineEvents events;
   if (!json) {
     events.on_rows = [](const chat::AskResult& r) {
@@ -159,6 +166,7 @@ int run_sql(const std::string& config_file, const std::string& sql, bool json,
     };
   }
   auto result = ws->pipeline().run_sql(sql, events);
+  ws->release();
   return finish(result, json, false);
 }
 
@@ -197,6 +205,8 @@ int run_demo(const std::string& config_file, SignalGuard& signals) {
 int main(int argc, char** argv) {
   using namespace askdb::cli;
   SignalGuard signals;  // first, before any thread starts
+  // A closed pipe (askdb ... | head) must not kill askdb before it stops its cluster.
+  signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"askdb: ask a PostgreSQL database questions in plain language."};
   app.set_version_flag("--version", std::string("askdb ") + ASKDB_VERSION);
@@ -228,9 +238,15 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (*ask) return run_ask(config_file, question, json, signals);
-  if (*sqlcmd) return run_sql(config_file, sql, json, signals);
-  if (*demo) return run_demo(config_file, signals);
+  try {
+    if (*ask) return run_ask(config_file, question, json, signals);
+    if (*sqlcmd) return run_sql(config_file, sql, json, signals);
+    if (*demo) return run_demo(config_file, signals);
+  } catch (const std::exception& e) {
+    std::cerr << "askdb: internal error: " << e.what()
+              << "\nThis is a bug in askdb; please report it with the command that caused it.\n";
+    return 1;
+  }
   if (*settings) {
     std::cout << "| key | environment variable | default | meaning |\n|---|---|---|---|\n";
     for (const auto& d : askdb::setting_docs()) {

@@ -19,12 +19,14 @@ std::string pad(const std::string& s, size_t w, bool right) {
   return right ? std::string(fill, ' ') + s : s + std::string(fill, ' ');
 }
 
-// One line per cell: newlines inside values would break the grid.
+// One line per cell, and nothing a terminal would obey: control characters (newlines, tabs,
+// escape sequences stored in the data) become spaces.
 std::string one_line(const std::string& s) {
   std::string out = s;
-  std::replace(out.begin(), out.end(), '\n', ' ');
-  std::replace(out.begin(), out.end(), '\r', ' ');
-  std::replace(out.begin(), out.end(), '\t', ' ');
+  for (auto& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = ' ';
+  }
   return out;
 }
 
@@ -71,7 +73,7 @@ void print_table(std::ostream& out, const chat::AskResult& r) {
   }
   const size_t n = r.rows.size();
   out << "(" << n << (n == 1 ? " row" : " rows");
-  if (r.truncated) out << "; cut at the row cap, more exist";
+  if (r.truncated) out << "; the row cap was reached, more may exist";
   out << ")\n";
 }
 

@@ -22,6 +22,7 @@ struct Setting {
   std::string key;
   std::string help;
   std::string allowed;  // words for the error message
+  bool text = true;     // a TOML string; else a TOML number
   // Parses `text` into the config; returns false when not allowed.
   std::function<bool(Config&, const std::string& text)> set;
   std::function<std::string(const Config&)> get;
@@ -47,6 +48,7 @@ Setting text_setting(std::string section, std::string key, S Config::*sec, std::
       std::move(key),
       std::move(help),
       allowed,
+      true,
       [sec, field, choices](Config& c, const std::string& v) {
         if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
           return false;
@@ -67,6 +69,7 @@ Setting number_setting(std::string section, std::string key, S Config::*sec, N S
                  std::move(key),
                  std::move(help),
                  allowed.str(),
+                 false,
                  [sec, field, lo, hi](Config& c, const std::string& v) {
                    const std::string t(trim(v));
                    if (t.empty()) return false;
@@ -229,6 +232,11 @@ Status apply_file(Config& config, const std::string& path) {
                               ".");
       }
       const std::string text = toml_value_text(value);
+      if (s->text != value.is_string()) {
+        return make_error(ErrorCode::kConfig, path + ": " + s->name() + " = " + text +
+                                                  " has the wrong type: use " +
+                                                  (s->text ? "a quoted string" : s->allowed) + ".");
+      }
       if (!s->set(config, text)) return invalid(*s, text, "in " + path);
     }
   }
@@ -305,6 +313,13 @@ Result<Config> load_config(const LoadOptions& options) {
                       "askdb may write to.");
   }
   resolve_llm(config, env);
+  const std::string& schema = config.store.schema;
+  if (schema.empty() ||
+      schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    return make_error(ErrorCode::kConfig, "store.schema = \"" + schema +
+                                              "\" is not allowed: use a lower-case name of "
+                                              "letters, digits and _.");
+  }
 
   if (!config.database.url.empty()) {
     config.target = TargetKind::kUrl;

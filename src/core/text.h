@@ -16,6 +16,9 @@ std::string to_lower(std::string_view s);  // ASCII only
 bool starts_with_icase(std::string_view s, std::string_view prefix);
 std::vector<std::string> split(std::string_view s, char sep);
 
+// The longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 character.
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
+
 // Reads a whole file into `out`; returns false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
 

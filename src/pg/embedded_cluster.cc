@@ -56,12 +56,31 @@ Error home_error(const std::string& path, const std::string& why) {
                                             "). Set ASKDB_HOME to a folder you can write to.");
 }
 
+// Creates `path` (and its parents) with `mode`; a folder that already exists keeps its mode
+// (ASKDB_HOME may be a folder the user owns for other reasons).
 Status make_dir(const std::string& path, mode_t mode) {
   std::error_code ec;
-  fs::create_directories(path, ec);
+  const bool created = fs::create_directories(path, ec);
   if (ec) return home_error(path, ec.message());
-  if (chmod(path.c_str(), mode) != 0) return home_error(path, std::strerror(errno));
+  if (created && chmod(path.c_str(), mode) != 0) return home_error(path, std::strerror(errno));
   if (access(path.c_str(), W_OK | X_OK) != 0) return home_error(path, std::strerror(errno));
+  return ok_status();
+}
+
+// Writes a file only its owner may read, from the moment it exists (passwords).
+Status write_private_file(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return home_error(path, std::strerror(errno));
+  bool ok = fchmod(fd, 0600) == 0;
+  size_t done = 0;
+  while (ok && done < content.size()) {
+    const ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = close(fd) == 0 && ok;
+  if (!ok) return home_error(path, std::strerror(errno));
   return ok_status();
 }
 
@@ -244,13 +263,7 @@ class Opener {
                     {"owner_password", c.owner_password},
                     {"reader_password", c.reader_password}};
     const std::string tmp = state_file_ + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      if (!out) return home_error(tmp, std::strerror(errno));
-      out << j.dump(2) << "\n";
-      if (!out) return home_error(tmp, "write failed");
-    }
-    chmod(tmp.c_str(), 0600);
+    if (auto st = write_private_file(tmp, j.dump(2) + "\n"); !st) return st;
     if (rename(tmp.c_str(), state_file_.c_str()) != 0) {
       return home_error(state_file_, std::strerror(errno));
     }
@@ -323,11 +336,7 @@ class Opener {
     if (auto st = make_dir(pgdata_, 0700); !st) return st.error();
     if (auto st = give_to_account(pgdata_); !st) return st.error();
     const std::string pwfile = run_dir_ + "/initdb.pw";
-    {
-      std::ofstream out(pwfile, std::ios::trunc);
-      out << c.admin_password << "\n";
-    }
-    chmod(pwfile.c_str(), 0600);
+    if (auto st = write_private_file(pwfile, c.admin_password + "\n"); !st) return st.error();
     if (auto st = give_to_account(pwfile); !st) return st.error();
     auto init = pg({"initdb", "-D", pgdata_, "-U", kEmbeddedAdmin, "--pwfile=" + pwfile,
                     "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"});
@@ -487,7 +496,7 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::open(const EmbeddedCon
   }
   cluster->registration_ =
       users_dir(config.home) + "/" + std::to_string(getpid()) + "." + random_hex(4);
-  std::ofstream(cluster->registration_) << "askdb\n";
+  if (auto st = write_private_file(cluster->registration_, "askdb\n"); !st) return st.error();
   return cluster;
 }
 

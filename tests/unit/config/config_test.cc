@@ -121,6 +121,15 @@ TEST_F(ConfigTest, UnknownKeyAndBadToml) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("unknown setting llm.modle"), std::string::npos);
   EXPECT_NE(c.error().message.find("model"), std::string::npos);
+  c = load(write("[database]\nurl = [\"x\"]\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("wrong type"), std::string::npos) << c.error().message;
+  c = load(write("[query]\nrow_cap = \"50\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("wrong type"), std::string::npos) << c.error().message;
+  c = load(write("[store]\nschema = \"a\\\"b\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("store.schema"), std::string::npos) << c.error().message;
   c = load(write("[llm\nmodel = \n"));
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("not valid TOML"), std::string::npos);

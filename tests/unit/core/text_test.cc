@@ -23,5 +23,12 @@ TEST(Text, TrimSplitLower) {
   EXPECT_TRUE(starts_with_icase("SELECT 1", "select"));
 }
 
+TEST(Text, Utf8PrefixNeverSplitsACharacter) {
+  EXPECT_EQ(utf8_prefix("São", 2), "S");  // "ã" is two bytes
+  EXPECT_EQ(utf8_prefix("São", 3), "Sã");
+  EXPECT_EQ(utf8_prefix("abc", 10), "abc");
+  EXPECT_TRUE(is_valid_utf8(utf8_prefix("東京東京", 5)));
+}
+
 }  // namespace
 }  // namespace askdb
