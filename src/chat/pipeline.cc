@@ -186,7 +186,6 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
   auto start = Clock::now();
   if (deps_.llm == nullptr) {
     answer_without_llm(result, events);
-    add_timing(result, "retrieve", 0);
     return finish();
   }
   auto request = sql_request(question, history);

@@ -520,11 +520,4 @@ void EmbeddedCluster::release() {
   impl_->lock_fd = -1;
 }
 
-Status EmbeddedCluster::stop() {
-  EmbeddedConfig config;
-  config.home = home_;
-  Opener opener(config, bin_dir_, impl_->account ? &*impl_->account : nullptr);
-  return opener.stop("fast");
-}
-
 }  // namespace askdb::pg

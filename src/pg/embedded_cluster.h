@@ -3,9 +3,9 @@
 //
 // open() creates the cluster on first use (initdb, an admin role, an owner role for data and
 // askdb's own schema, a read-only role for queries, a database, then `populate`), starts it
-// when it is not running, and registers this process as a user of it. The destructor (or
-// release()) unregisters and stops the cluster when this was the last askdb process using a
-// cluster that askdb started. A cluster left running by a killed askdb is adopted the same way.
+// when it is not running, and registers this object as a user of it. The destructor (or
+// release()) unregisters and stops the server when no other registered askdb user is alive,
+// so a cluster left running by a killed askdb is stopped by the next askdb to leave.
 // When askdb runs as root, the cluster runs as EmbeddedOptions::run_as.
 //
 // Layout of home: pgdata/ (the cluster), cluster.json (port and passwords, mode 0600; written
@@ -47,8 +47,8 @@ class EmbeddedCluster {
   EmbeddedCluster(const EmbeddedCluster&) = delete;
   EmbeddedCluster& operator=(const EmbeddedCluster&) = delete;
 
-  // Unregisters this process; stops the server if no other askdb process uses it and askdb
-  // started it. Idempotent.
+  // Unregisters this object; stops the server if no other live askdb user is registered.
+  // Idempotent.
   void release();
 
   std::string admin_conninfo() const;
@@ -58,9 +58,6 @@ class EmbeddedCluster {
   const std::string& home() const { return home_; }
   bool created() const { return created_; }  // true when open() made the cluster just now
   bool started() const { return started_; }  // true when open() started the server
-
-  // Stops the server now whoever started it (askdb demo's shutdown, tests).
-  Status stop();
 
  private:
   EmbeddedCluster() = default;
