@@ -8,6 +8,7 @@ packages=(
   g++ make cmake ninja-build pkgconf
   libpq-dev libpg-query-dev libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libboost-dev
+  libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
 )
