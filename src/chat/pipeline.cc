@@ -1,7 +1,10 @@
 #include "chat/pipeline.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 
 #include "chat/sql_extract.h"
 #include "core/text.h"
@@ -29,17 +32,6 @@ void add_timing(AskResult& r, const std::string& stage, double ms) {
 
 void status(const PipelineEvents& e, std::string_view stage) {
   if (e.on_status) e.on_status(stage);
-}
-
-std::string render_conversation(const std::vector<Turn>& history) {
-  std::string out;
-  for (const auto& t : history) {
-    out += "Question: " + t.question + "\n";
-    if (!t.sql.empty()) out += "SQL:\n" + t.sql + "\n";
-    if (!t.answer.empty()) out += "Answer: " + t.answer + "\n";
-    out += "\n";
-  }
-  return std::string(trim(out));
 }
 
 // Rows as a pipe table for the answer prompt.
@@ -75,7 +67,56 @@ bool worth_retrying(const Error& error) {
          m.find("(SQLSTATE 57014)") == std::string::npos;
 }
 
+// Runs a pipeline coroutine to its end on the calling thread.
+AskResult run_blocking(asio::awaitable<AskResult> work) {
+  asio::io_context io;
+  AskResult out;
+  std::exception_ptr failure;
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { out = co_await std::move(work); },
+      [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return out;
+}
+
+std::string cut_text(const std::string& s, size_t bytes) {
+  if (s.size() <= bytes) return s;
+  return std::string(utf8_prefix(s, bytes)) + "…";
+}
+
 }  // namespace
+
+std::string render_conversation(const std::vector<Turn>& history, int full_turns,
+                                int token_budget) {
+  // Newest first, so the budget drops the oldest turns; then put back in order.
+  std::vector<std::string> parts;
+  size_t used = 0;
+  const size_t budget_bytes = static_cast<size_t>(std::max(0, token_budget)) * 4;
+  int dropped = 0;
+  for (size_t i = history.size(); i-- > 0;) {
+    const Turn& t = history[i];
+    const bool full = static_cast<int>(history.size() - i) <= full_turns;
+    std::string part = "Question: " + t.question + "\n";
+    if (full) {
+      if (!t.sql.empty()) part += "SQL:\n" + t.sql + "\n";
+      if (!t.answer.empty()) part += "Answer: " + cut_text(t.answer, 600) + "\n";
+    }
+    if (used + part.size() > budget_bytes) {
+      dropped = static_cast<int>(i) + 1;
+      break;
+    }
+    used += part.size();
+    parts.push_back(std::move(part));
+  }
+  std::string out;
+  if (dropped > 0) {
+    out += "(" + std::to_string(dropped) + " earlier question" + (dropped == 1 ? "" : "s") +
+           " left out)\n\n";
+  }
+  for (size_t i = parts.size(); i-- > 0;) out += parts[i] + "\n";
+  return std::string(trim(out));
+}
 
 Status validate_question(const std::string& question) {
   if (trim(question).empty()) {
@@ -100,13 +141,15 @@ Result<llm::Request> Pipeline::sql_request(const std::string& question,
                                            const std::vector<Turn>& history) const {
   retrieval::ContextOptions options;
   options.token_budget = deps_.config->pipeline.context_token_budget;
-  const auto ctx = retrieval::build_context(*deps_.catalog, *deps_.knowledge, question, options);
+  const auto knowledge = deps_.knowledge->current();
+  const auto ctx = retrieval::build_context(*deps_.catalog, *knowledge, question, options);
   PromptValues values = {
       {"schema", ctx.schema},
       {"schema_partial", ctx.schema_complete ? "" : "yes"},
       {"examples", ctx.examples},
       {"glossary", ctx.glossary},
-      {"conversation", render_conversation(history)},
+      {"conversation", render_conversation(history, deps_.config->pipeline.history_turns,
+                                           deps_.config->pipeline.history_token_budget)},
       {"question", std::string(trim(question))},
       {"today", deps_.today ? deps_.today() : ""},
       {"row_cap", std::to_string(deps_.config->query.row_cap)},
@@ -119,41 +162,50 @@ Result<llm::Request> Pipeline::sql_request(const std::string& question,
   return request;
 }
 
-std::optional<Error> Pipeline::guard_and_run(const std::string& sql, AskResult& result,
-                                             const PipelineEvents& events) const {
+asio::awaitable<std::optional<Error>> Pipeline::guard_and_run(const std::string& sql,
+                                                              AskResult& result,
+                                                              const PipelineEvents& events) const {
   status(events, "checking");
   auto start = Clock::now();
   sqlguard::GuardOptions options;
   options.row_cap = deps_.config->query.row_cap;
   auto guarded = sqlguard::guard(sql, *deps_.functions, options);
   add_timing(result, "guard", ms_since(start));
-  if (!guarded) return guarded.error();
+  if (!guarded) co_return guarded.error();
   if (events.on_sql) events.on_sql(guarded->sql);
 
   status(events, "running");
   start = Clock::now();
-  auto lease = deps_.pool->acquire();
-  if (!lease) {
-    add_timing(result, "run", ms_since(start));
-    return lease.error();
-  }
   pg::QueryLimits limits;
   limits.statement_timeout_ms = deps_.config->query.statement_timeout_ms;
   limits.lock_timeout_ms = deps_.config->query.lock_timeout_ms;
   limits.idle_in_transaction_timeout_ms = deps_.config->query.idle_in_transaction_timeout_ms;
-  auto rows = pg::run_read_only(**lease, guarded->sql, limits);
+  auto rows = co_await offload(deps_.db_threads, [this, &guarded, limits]() -> Result<pg::Rows> {
+    auto lease = deps_.pool->acquire();
+    if (!lease) return lease.error();
+    return pg::run_read_only(**lease, guarded->sql, limits);
+  });
   add_timing(result, "run", ms_since(start));
-  if (!rows) return rows.error();
+  if (!rows) co_return rows.error();
   result.sql = guarded->sql;
   result.columns = std::move(rows->columns);
   result.rows = std::move(rows->rows);
   result.truncated =
       guarded->limit_applied && static_cast<int64_t>(result.rows.size()) >= guarded->row_cap;
   if (events.on_rows) events.on_rows(result);
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
 AskResult Pipeline::run_sql(const std::string& sql, const PipelineEvents& events) const {
+  return run_blocking(run_sql_async(sql, events));
+}
+
+AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& history,
+                        const PipelineEvents& events) const {
+  return run_blocking(ask_async(question, history, events));
+}
+
+asio::awaitable<AskResult> Pipeline::run_sql_async(std::string sql, PipelineEvents events) const {
   AskResult result;
   const auto start = Clock::now();
   if (trim(sql).empty()) {
@@ -161,15 +213,16 @@ AskResult Pipeline::run_sql(const std::string& sql, const PipelineEvents& events
   } else if (!is_valid_utf8(sql)) {
     result.error = make_error(ErrorCode::kUsage, "the SQL text is not valid UTF-8.");
   } else {
-    result.error = guard_and_run(sql, result, events);
+    result.error = co_await guard_and_run(sql, result, events);
     result.attempts.push_back({std::string(trim(sql)), result.error ? result.error->message : ""});
   }
   add_timing(result, "total", ms_since(start));
-  return result;
+  co_return result;
 }
 
-AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& history,
-                        const PipelineEvents& events) const {
+asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector<Turn> history,
+                                               PipelineEvents events,
+                                               std::shared_ptr<CancelToken> cancel) const {
   AskResult result;
   result.question = question;
   const auto total_start = Clock::now();
@@ -179,20 +232,20 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
   };
   if (auto st = validate_question(question); !st) {
     result.error = st.error();
-    return finish();
+    co_return finish();
   }
 
   status(events, "retrieving");
   auto start = Clock::now();
   if (deps_.llm == nullptr) {
-    answer_without_llm(result, events);
-    return finish();
+    co_await answer_without_llm(result, events);
+    co_return finish();
   }
   auto request = sql_request(question, history);
   add_timing(result, "retrieve", ms_since(start));
   if (!request) {
     result.error = request.error();
-    return finish();
+    co_return finish();
   }
 
   const int max_attempts = 1 + deps_.config->pipeline.max_retries;
@@ -200,11 +253,16 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     status(events, "writing_sql");
     start = Clock::now();
-    auto reply = deps_.llm->complete(*request);
+    auto reply = co_await llm_reply(*deps_.llm, *request, {}, cancel.get());
     add_timing(result, "write_sql", ms_since(start));
+    if (cancel && cancel->cancelled()) {
+      result.cancelled = true;
+      result.error = make_error(ErrorCode::kLlm, "stopped before the SQL was written");
+      co_return finish();
+    }
     if (!reply) {
       result.error = reply.error();
-      return finish();
+      co_return finish();
     }
     result.tokens.prompt_tokens += reply->usage.prompt_tokens;
     result.tokens.completion_tokens += reply->usage.completion_tokens;
@@ -215,26 +273,26 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
       result.attempts.push_back({"", "the model could not answer: " + extracted->cannot_answer});
       result.answer = "I cannot answer that from this database: " + extracted->cannot_answer;
       if (events.on_answer) events.on_answer(result.answer);
-      return finish();
+      co_return finish();
     }
     if (!extracted) {
       last_error =
           make_error(ErrorCode::kLlm, "the LLM's reply held no SQL query. Reply: \"" +
                                           std::string(utf8_prefix(trim(reply->text), 300)) + "\"");
     } else {
-      last_error = guard_and_run(sql, result, events);
+      last_error = co_await guard_and_run(sql, result, events);
     }
     result.attempts.push_back({sql, last_error ? last_error->message : ""});
     if (!last_error) break;
     if (!worth_retrying(*last_error)) {
       result.error = last_error;
-      return finish();
+      co_return finish();
     }
 
     auto retry = deps_.prompts->retry_message({{"sql", sql}, {"error", last_error->message}});
     if (!retry) {
       result.error = retry.error();
-      return finish();
+      co_return finish();
     }
     request->messages.push_back({llm::Role::kAssistant, reply->text});
     request->messages.push_back({llm::Role::kUser, *retry});
@@ -246,13 +304,14 @@ AskResult Pipeline::ask(const std::string& question, const std::vector<Turn>& hi
                 "\nRephrase the question, name the tables or columns you mean, or run SQL "
                 "yourself with `askdb sql`.";
     result.error = e;
-    return finish();
+    co_return finish();
   }
-  answer(result, events);
-  return finish();
+  co_await answer(result, history, events, cancel.get());
+  co_return finish();
 }
 
-void Pipeline::answer(AskResult& result, const PipelineEvents& events) const {
+asio::awaitable<void> Pipeline::answer(AskResult& result, const std::vector<Turn>& history,
+                                       const PipelineEvents& events, CancelToken* cancel) const {
   status(events, "answering");
   const auto start = Clock::now();
   const size_t shown = static_cast<size_t>(deps_.config->pipeline.answer_rows);
@@ -268,28 +327,44 @@ void Pipeline::answer(AskResult& result, const PipelineEvents& events) const {
       {"truncated", result.truncated ? "yes" : ""},
       {"row_cap", std::to_string(deps_.config->query.row_cap)},
       {"shown_note", shown_note},
+      {"conversation", render_conversation(history, deps_.config->pipeline.history_turns,
+                                           deps_.config->pipeline.history_token_budget)},
   });
   if (!request) {
     result.error = request.error();
-    return;
+    co_return;
   }
   request->max_tokens = deps_.config->llm.max_tokens;
   request->temperature = deps_.config->llm.temperature;
-  auto reply = deps_.llm->stream(*request, [&](std::string_view delta) {
-    if (events.on_answer) events.on_answer(delta);
-  });
+  std::string partial;
+  auto reply = co_await llm_reply(
+      *deps_.llm, *request,
+      [&](std::string_view delta) {
+        partial.append(delta);
+        if (events.on_answer) events.on_answer(delta);
+      },
+      cancel);
   add_timing(result, "answer", ms_since(start));
+  if (cancel != nullptr && cancel->cancelled()) {
+    result.cancelled = true;
+    result.answer = std::string(trim(partial));
+    result.error = make_error(ErrorCode::kLlm, "stopped before the answer was complete");
+    co_return;
+  }
   if (!reply) {
+    result.answer = std::string(trim(partial));
     result.error = reply.error();
-    return;
+    co_return;
   }
   result.answer = std::string(trim(reply->text));
   result.tokens.prompt_tokens += reply->usage.prompt_tokens;
   result.tokens.completion_tokens += reply->usage.completion_tokens;
 }
 
-void Pipeline::answer_without_llm(AskResult& result, const PipelineEvents& events) const {
-  const auto best = retrieval::rank_examples(*deps_.knowledge, result.question, 1);
+asio::awaitable<void> Pipeline::answer_without_llm(AskResult& result,
+                                                   const PipelineEvents& events) const {
+  const auto knowledge = deps_.knowledge->current();
+  const auto best = retrieval::rank_examples(*knowledge, result.question, 1);
   const double threshold = deps_.config->pipeline.verified_match;
   const char* enable =
       "To let askdb write SQL for any question, configure an LLM: ASKDB_LLM_BASE_URL and "
@@ -305,14 +380,14 @@ void Pipeline::answer_without_llm(AskResult& result, const PipelineEvents& event
              best[0].example->question + "\"";
     }
     result.error = make_error(ErrorCode::kLlm, msg);
-    return;
+    co_return;
   }
   result.verified = VerifiedMatch{best[0].example->question, best[0].similarity};
-  auto error = guard_and_run(best[0].example->sql, result, events);
+  auto error = co_await guard_and_run(best[0].example->sql, result, events);
   result.attempts.push_back({std::string(trim(best[0].example->sql)), error ? error->message : ""});
   if (error) {
     result.error = error;
-    return;
+    co_return;
   }
   result.answer =
       "No LLM is configured, so askdb ran the verified SQL of the closely matching "

@@ -2,12 +2,17 @@
 // guard it, run it read-only (back to the LLM with the reason on a refusal or an error, at most
 // pipeline.max_retries times), and have the LLM answer in words from the rows.
 //
-// ask() never throws and always returns what it got: a failure sets AskResult::error but keeps
-// the attempts, the SQL and the rows obtained before it. Events report progress as it happens
-// (for streaming to a terminal or a browser). Thread-safe: one Pipeline may serve many
-// questions at once; everything it holds is read-only or internally synchronised (the pool).
+// ask_async() is a coroutine: it waits for the LLM without a thread (llm::Provider::start) and
+// hands database work to PipelineDeps::db_threads, so a server can keep thousands of questions
+// in flight. ask() is the blocking form for the command line. Neither throws, and both return
+// what they got: a failure sets AskResult::error but keeps the attempts, the SQL, the rows and
+// the partial answer obtained before it. Events report progress as it happens (for streaming
+// to a terminal or a browser), on the coroutine's executor. Thread-safe: one Pipeline may
+// serve many questions at once; everything it holds is read-only or internally synchronised.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "chat/async.h"
 #include "chat/prompts.h"
 #include "config/config.h"
 #include "llm/provider.h"
@@ -55,6 +61,7 @@ struct AskResult {
   llm::Usage tokens;
   std::optional<VerifiedMatch> verified;  // answered from a verified question, without an LLM
   std::optional<Error> error;
+  bool cancelled = false;  // stopped by its CancelToken; `answer` holds what had arrived
 };
 
 struct PipelineEvents {
@@ -71,7 +78,8 @@ struct PipelineDeps {
   pg::Pool* pool = nullptr;      // connections as the read-only role
   llm::Provider* llm = nullptr;  // null: no LLM configured
   const retrieval::Catalog* catalog = nullptr;
-  const retrieval::Knowledge* knowledge = nullptr;
+  const retrieval::SharedKnowledge* knowledge = nullptr;
+  asio::thread_pool* db_threads = nullptr;  // null: database calls block the caller
   const sqlguard::FunctionCatalog* functions = nullptr;
   const Prompts* prompts = nullptr;
   std::string server_version;          // "15.18"
@@ -85,25 +93,40 @@ class Pipeline {
  public:
   explicit Pipeline(PipelineDeps deps) : deps_(std::move(deps)) {}
 
+  // Answers `question`, given the conversation so far (oldest turn first). `cancel`, when
+  // set, stops the LLM request in flight: the result then has `cancelled` set.
+  asio::awaitable<AskResult> ask_async(std::string question, std::vector<Turn> history,
+                                       PipelineEvents events,
+                                       std::shared_ptr<CancelToken> cancel = nullptr) const;
+  // Runs SQL a person wrote through the same guard and executor (no LLM).
+  asio::awaitable<AskResult> run_sql_async(std::string sql, PipelineEvents events) const;
+
+  // Blocking forms, for the command line: run the coroutine on the calling thread.
   AskResult ask(const std::string& question, const std::vector<Turn>& history,
                 const PipelineEvents& events = {}) const;
-
-  // Runs SQL a person wrote through the same guard and executor (no LLM).
   AskResult run_sql(const std::string& sql, const PipelineEvents& events = {}) const;
 
   // The request that writes SQL for `question` (what the LLM sees first; golden tests).
   Result<llm::Request> sql_request(const std::string& question,
                                    const std::vector<Turn>& history) const;
 
+  const PipelineDeps& deps() const { return deps_; }
+
  private:
-  // Guards and runs `sql`, filling result on success; returns the error text otherwise.
-  std::optional<Error> guard_and_run(const std::string& sql, AskResult& result,
-                                     const PipelineEvents& events) const;
-  void answer(AskResult& result, const PipelineEvents& events) const;
-  void answer_without_llm(AskResult& result, const PipelineEvents& events) const;
+  // Guards and runs `sql`, filling result on success; returns the error otherwise.
+  asio::awaitable<std::optional<Error>> guard_and_run(const std::string& sql, AskResult& result,
+                                                      const PipelineEvents& events) const;
+  asio::awaitable<void> answer(AskResult& result, const std::vector<Turn>& history,
+                               const PipelineEvents& events, CancelToken* cancel) const;
+  asio::awaitable<void> answer_without_llm(AskResult& result, const PipelineEvents& events) const;
 
   PipelineDeps deps_;
 };
+
+// The conversation so far as the prompts show it: the last `full_turns` turns with their SQL
+// and answer, older ones by their question only, the oldest dropped first to stay within
+// `token_budget` (tokens counted as UTF-8 bytes / 4). Empty when there is no history.
+std::string render_conversation(const std::vector<Turn>& history, int full_turns, int token_budget);
 
 // Checks a question before any work: not empty, valid UTF-8, not too long.
 Status validate_question(const std::string& question);

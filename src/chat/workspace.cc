@@ -78,9 +78,12 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
     if (!cluster) return cluster.error();
     ws->cluster_ = std::move(*cluster);
     conninfo = ws->cluster_->reader_conninfo();
+    ws->store_conninfo_ =
+        config.store.url.empty() ? ws->cluster_->owner_conninfo() : config.store.url;
     if (knowledge_dir.empty()) knowledge_dir = *demo_dir;
   } else {
     conninfo = config.database.url;
+    ws->store_conninfo_ = config.store.url.empty() ? config.database.url : config.store.url;
   }
 
   ws->pool_ = std::make_unique<pg::Pool>(conninfo, "the target database", config.query.pool_size);
@@ -101,7 +104,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
   if (!knowledge_dir.empty()) {
     auto knowledge = retrieval::load_knowledge(knowledge_dir);
     if (!knowledge) return knowledge.error();
-    ws->knowledge_ = std::move(*knowledge);
+    ws->knowledge_.replace(std::move(*knowledge));
   }
   auto prompts_dir = find_data_dir("prompts", config.paths.prompts_dir, "paths.prompts_dir");
   if (!prompts_dir) return prompts_dir.error();

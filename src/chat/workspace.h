@@ -28,6 +28,11 @@ class Workspace {
   const Pipeline& pipeline() const { return *pipeline_; }
   const Config& config() const { return config_; }
   const retrieval::Catalog& catalog() const { return catalog_; }
+  retrieval::SharedKnowledge& knowledge() { return knowledge_; }
+  pg::Pool& pool() { return *pool_; }
+  // Where askdb's own tables live: store.url, else the embedded cluster's owner, else the
+  // target database's URL.
+  const std::string& store_conninfo() const { return store_conninfo_; }
   // Null unless the target is the embedded cluster.
   pg::EmbeddedCluster* cluster() { return cluster_.get(); }
   bool has_llm() const { return llm_ != nullptr; }
@@ -42,7 +47,8 @@ class Workspace {
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<llm::Provider> llm_;
   retrieval::Catalog catalog_;
-  retrieval::Knowledge knowledge_;
+  retrieval::SharedKnowledge knowledge_;
+  std::string store_conninfo_;
   sqlguard::FunctionCatalog functions_;
   std::unique_ptr<Prompts> prompts_;
   std::unique_ptr<Pipeline> pipeline_;

@@ -23,6 +23,7 @@ struct DatabaseConfig {
 };
 
 struct StoreConfig {
+  std::string url;               // where conversations live; empty: see config.cc
   std::string schema = "askdb";  // askdb's own tables; never shown to the LLM
 };
 
@@ -58,10 +59,26 @@ struct PipelineConfig {
   int answer_rows = 50;             // rows shown to the LLM when it writes the answer
   int context_token_budget = 6000;  // schema + examples + notes in the SQL prompt
   double verified_match = 0.8;      // similarity that lets a verified question answer alone
+  int history_turns = 6;            // earlier turns of a conversation given in full
+  int history_token_budget = 1500;  // tokens of conversation history in each prompt
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string auth;  // "none", "local", "proxy"; empty: none on loopback, else refuse to start
+  std::string proxy_user_header = "X-Forwarded-User";  // auth = proxy: who the user is
+  std::string proxy_trusted = "127.0.0.1/32,::1/128";  // auth = proxy: allowed peers (CIDRs)
+  int threads = 0;                                     // 0: one per core, at least 2
+  double shutdown_grace_s = 20;
+  int max_body_bytes = 1024 * 1024;
+  int session_ttl_hours = 24 * 7;
+  int requests_per_minute = 120;  // per user (or address) on the API; questions count more
 };
 
 struct PathsConfig {
   std::string prompts_dir;  // empty: found next to the binary or in the source tree
+  std::string web_dir;      // the web chat's files; empty: found like prompts_dir
   std::string demo_dir;
   std::string knowledge_dir;  // examples.json + glossary.md; empty: the demo's, for the demo
 };
@@ -80,6 +97,7 @@ struct Config {
   LlmConfig llm;
   QueryConfig query;
   PipelineConfig pipeline;
+  ServerConfig server;
   PathsConfig paths;
 
   TargetKind target = TargetKind::kEmbedded;

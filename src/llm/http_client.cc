@@ -1,15 +1,25 @@
 #include "llm/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <deque>
 #include <exception>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
+#include <unordered_map>
 
 namespace askdb::llm {
 namespace {
@@ -50,8 +60,6 @@ struct Transfer {
 
   double idle_timeout_s = 0;
   Clock::time_point last_activity = Clock::now();
-  curl_off_t last_down = 0;
-  curl_off_t last_up = 0;
   bool idle_expired = false;
 };
 
@@ -104,25 +112,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   return n;
-}
-
-int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t dlnow, curl_off_t /*ultotal*/,
-                curl_off_t ulnow) {
-  auto* t = static_cast<Transfer*>(user);
-  const auto now = Clock::now();
-  if (dlnow != t->last_down || ulnow != t->last_up) {
-    t->last_down = dlnow;
-    t->last_up = ulnow;
-    t->last_activity = now;
-  }
-  if (t->idle_timeout_s > 0) {
-    const std::chrono::duration<double> silent = now - t->last_activity;
-    if (silent.count() >= t->idle_timeout_s) {
-      t->idle_expired = true;
-      return 1;  // curl stops with CURLE_ABORTED_BY_CALLBACK
-    }
-  }
-  return 0;
 }
 
 long to_ms(double seconds) { return seconds <= 0 ? 0L : static_cast<long>(seconds * 1000.0 + 0.5); }
@@ -265,73 +254,382 @@ std::string url_host_port(const std::string& url) {
   return out;
 }
 
-HttpResponse HttpClient::post(const HttpRequest& request, const BodySink& on_body_sink) const {
-  HttpResponse out;
-  if (!ensure_curl_initialized()) {
+// The transfer thread: one curl multi handle driven by the socket API over epoll. Commands
+// (start, cancel, stop) arrive through a queue and an eventfd; everything else happens on the
+// thread, so the calls' state needs no locks.
+class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
+ public:
+  struct Call;
+
+  // The handle given to callers; it outlives neither the loop's state nor the call's.
+  class Handle final : public HttpCall {
+   public:
+    Handle(std::weak_ptr<Loop> loop, uint64_t id) : loop_(std::move(loop)), id_(id) {}
+    void cancel() override {
+      if (auto loop = loop_.lock()) loop->post_cancel(id_);
+    }
+
+   private:
+    std::weak_ptr<Loop> loop_;
+    uint64_t id_;
+  };
+
+  struct Call {
+    uint64_t id = 0;
+    HttpRequest request;
+    BodySink sink;
+    HttpDone done;
+    std::unique_ptr<CURL, EasyDeleter> easy;
+    std::unique_ptr<curl_slist, SlistDeleter> headers;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    Transfer transfer;
+  };
+
+  Loop() = default;
+  ~Loop() {
+    if (thread_.joinable()) {
+      {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+      }
+      wake();
+      thread_.join();
+    }
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    if (epoll_fd_ >= 0) ::close(epoll_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  // Queues a call. When the loop cannot run, returns the call with `why` set.
+  std::unique_ptr<Call> post_start(std::unique_ptr<Call> call, std::string& why) {
+    std::call_once(started_, [this] { start_thread(); });
+    if (!start_error_.empty()) {
+      why = start_error_;
+      return call;
+    }
+    {
+      std::lock_guard lock(mu_);
+      starts_.push_back(std::move(call));
+    }
+    wake();
+    return nullptr;
+  }
+
+  void post_cancel(uint64_t id) {
+    {
+      std::lock_guard lock(mu_);
+      cancels_.push_back(id);
+    }
+    wake();
+  }
+
+  uint64_t next_id() { return ++last_id_; }
+  size_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  void wake() {
+    if (wake_fd_ < 0) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+
+  void start_thread() {
+    if (!ensure_curl_initialized()) {
+      start_error_ = "libcurl could not be initialised";
+      return;
+    }
+    multi_ = curl_multi_init();
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (multi_ == nullptr || epoll_fd_ < 0 || wake_fd_ < 0) {
+      start_error_ = std::string("the HTTP client could not start (") + std::strerror(errno) + ")";
+      return;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::on_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  static int on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* user, void* /*sockp*/) {
+    auto* self = static_cast<Loop*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      ::epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      self->watched_.erase(fd);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = fd;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
+    const bool known = self->watched_.count(fd) != 0;
+    ::epoll_ctl(self->epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    self->watched_[fd] = true;
+    return 0;
+  }
+
+  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* user) {
+    auto* self = static_cast<Loop*>(user);
+    if (timeout_ms < 0) {
+      self->timer_due_.reset();
+    } else {
+      self->timer_due_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  void run() {
+    constexpr int kMaxEvents = 256;
+    epoll_event events[kMaxEvents];
+    auto next_sweep = Clock::now();
+    while (true) {
+      if (!take_commands()) break;
+      int wait_ms = 1000;
+      const auto now = Clock::now();
+      if (timer_due_) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*timer_due_ - now).count();
+        wait_ms = static_cast<int>(std::clamp<long long>(left, 0, wait_ms));
+      }
+      if (has_idle_limits_) {
+        const auto to_sweep =
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - now).count();
+        wait_ms = static_cast<int>(std::clamp<long long>(to_sweep, 0, wait_ms));
+      }
+      const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
+      int running = 0;
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd_) {
+          uint64_t count = 0;
+          [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
+          continue;
+        }
+        int flags = 0;
+        if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+        if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(multi_, fd, flags, &running);
+      }
+      if (timer_due_ && Clock::now() >= *timer_due_) {
+        timer_due_.reset();
+        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+      }
+      collect_finished();
+      if (has_idle_limits_ && Clock::now() >= next_sweep) {
+        sweep_idle();
+        next_sweep = Clock::now() + std::chrono::milliseconds(100);
+      }
+    }
+    // Stopping: whatever is left is cancelled.
+    std::vector<uint64_t> left;
+    for (const auto& [id, call] : calls_) left.push_back(id);
+    for (uint64_t id : left) finish(id, CURLE_OK, HttpFailure::kCancelled);
+    std::lock_guard lock(mu_);
+    for (auto& call : starts_) {
+      HttpResponse out;
+      out.failure = HttpFailure::kCancelled;
+      out.failure_message = "the request to " + url_host_port(call->request.url) + " was cancelled";
+      if (call->done) call->done(std::move(out));
+    }
+    starts_.clear();
+  }
+
+  // Adds queued calls and performs queued cancels; returns false when the loop must stop.
+  bool take_commands() {
+    std::deque<std::unique_ptr<Call>> starts;
+    std::vector<uint64_t> cancels;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+      starts.swap(starts_);
+      cancels.swap(cancels_);
+    }
+    for (auto& call : starts) add(std::move(call));
+    for (uint64_t id : cancels) {
+      if (calls_.count(id) != 0) finish(id, CURLE_OK, HttpFailure::kCancelled);
+    }
+    return true;
+  }
+
+  void add(std::unique_ptr<Call> call) {
+    CURL* h = curl_easy_init();
+    if (h == nullptr) {
+      HttpResponse out;
+      out.failure = HttpFailure::kOther;
+      out.failure_message = "libcurl could not create a request handle (out of memory?)";
+      if (call->done) call->done(std::move(out));
+      return;
+    }
+    call->easy.reset(h);
+    const HttpRequest& request = call->request;
+    curl_slist* list = nullptr;
+    for (const auto& [name, value] : request.headers) {
+      list = curl_slist_append(list, (name + ": " + value).c_str());
+    }
+    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+    call->headers.reset(list);
+    Transfer& t = call->transfer;
+    t.sink = &call->sink;
+    t.idle_timeout_s = request.idle_timeout_s;
+    t.last_activity = Clock::now();
+    if (request.idle_timeout_s > 0) has_idle_limits_ = true;
+
+    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, call->headers.get());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, call->errbuf);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, to_ms(request.connect_timeout_s));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to_ms(request.timeout_s));
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    // Small receive buffers: an LLM stream is a trickle, and thousands may be open at once.
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 4096L);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, reinterpret_cast<void*>(call->id));
+    const uint64_t id = call->id;
+    calls_.emplace(id, std::move(call));
+    ++in_flight_;
+    if (curl_multi_add_handle(multi_, h) != CURLM_OK) {
+      finish(id, CURLE_OUT_OF_MEMORY, HttpFailure::kNone);
+    }
+  }
+
+  void collect_finished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      void* priv = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+      finish(reinterpret_cast<uint64_t>(priv), msg->data.result, HttpFailure::kNone);
+    }
+  }
+
+  void sweep_idle() {
+    const auto now = Clock::now();
+    std::vector<uint64_t> expired;
+    bool any = false;
+    for (auto& [id, call] : calls_) {
+      Transfer& t = call->transfer;
+      if (t.idle_timeout_s <= 0) continue;
+      any = true;
+      const std::chrono::duration<double> silent = now - t.last_activity;
+      if (silent.count() >= t.idle_timeout_s) {
+        t.idle_expired = true;
+        expired.push_back(id);
+      }
+    }
+    has_idle_limits_ = any;
+    for (uint64_t id : expired) finish(id, CURLE_OK, HttpFailure::kNone);
+  }
+
+  // Removes call `id` and hands its outcome to its done handler. `forced` is kCancelled for a
+  // cancel; otherwise the outcome comes from `rc` and the transfer's state.
+  void finish(uint64_t id, CURLcode rc, HttpFailure forced) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    std::unique_ptr<Call> call = std::move(it->second);
+    calls_.erase(it);
+    --in_flight_;
+    CURL* h = call->easy.get();
+    curl_multi_remove_handle(multi_, h);
+
+    HttpResponse out;
+    Transfer& t = call->transfer;
+    out.head = std::move(t.head);
+    if (out.head.status == 0) {
+      long code = 0;
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      out.head.status = static_cast<int>(code);
+    }
+    out.error_body = std::move(t.error_body);
+    out.body_started = t.body_started;
+    const HttpRequest& request = call->request;
+    if (forced == HttpFailure::kCancelled) {
+      out.failure = HttpFailure::kCancelled;
+      out.failure_message = "the request to " + url_host_port(request.url) + " was cancelled";
+    } else if (t.sink_error) {
+      out.failure = HttpFailure::kOther;
+      out.sink_error = t.sink_error;
+      out.failure_message = "reading the reply from " + url_host_port(request.url) + " failed";
+    } else if (t.stopped) {
+      out.stopped_by_sink = true;
+    } else if (t.idle_expired) {
+      out.failure = HttpFailure::kIdleTimeout;
+      out.failure_message = url_host_port(request.url) + " sent nothing for " +
+                            format_seconds(request.idle_timeout_s) +
+                            (t.body_started ? " in the middle of its reply" : " after the request");
+    } else if (rc != CURLE_OK) {
+      describe_failure(rc, h, request, t, call->errbuf, out);
+    }
+    if (call->done) call->done(std::move(out));
+  }
+
+  std::once_flag started_;
+  std::string start_error_;
+  std::thread thread_;
+  CURLM* multi_ = nullptr;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<uint64_t> last_id_{0};
+  std::atomic<size_t> in_flight_{0};
+
+  std::mutex mu_;  // guards the three members below
+  bool stopping_ = false;
+  std::deque<std::unique_ptr<Call>> starts_;
+  std::vector<uint64_t> cancels_;
+
+  // Touched on the transfer thread only.
+  std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
+  std::unordered_map<curl_socket_t, bool> watched_;
+  std::optional<Clock::time_point> timer_due_;
+  bool has_idle_limits_ = false;
+};
+
+HttpClient::HttpClient() : loop_(std::make_shared<Loop>()) {}
+HttpClient::~HttpClient() = default;
+
+size_t HttpClient::in_flight() const { return loop_->in_flight(); }
+
+std::shared_ptr<HttpCall> HttpClient::start(HttpRequest request, BodySink on_body,
+                                            HttpDone on_done) const {
+  auto call = std::make_unique<Loop::Call>();
+  call->id = loop_->next_id();
+  call->request = std::move(request);
+  call->sink = std::move(on_body);
+  call->done = std::move(on_done);
+  auto handle = std::make_shared<Loop::Handle>(loop_, call->id);
+  std::string why;
+  if (auto refused = loop_->post_start(std::move(call), why)) {
+    HttpResponse out;
     out.failure = HttpFailure::kOther;
-    out.failure_message = "libcurl could not be initialised";
-    return out;
+    out.failure_message = why + " (request to " + url_host_port(refused->request.url) + ")";
+    if (refused->done) refused->done(std::move(out));
   }
-  std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
-  if (!handle) {
-    out.failure = HttpFailure::kOther;
-    out.failure_message = "libcurl could not create a request handle (out of memory?)";
-    return out;
-  }
-  CURL* h = handle.get();
+  return handle;
+}
 
-  curl_slist* raw_list = nullptr;
-  for (const auto& [name, value] : request.headers) {
-    raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
-  }
-  raw_list = curl_slist_append(raw_list, "Expect:");  // no 100-continue round trip
-  std::unique_ptr<curl_slist, SlistDeleter> header_list(raw_list);
-
-  Transfer t;
-  t.sink = &on_body_sink;
-  t.idle_timeout_s = request.idle_timeout_s;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, to_ms(request.connect_timeout_s));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to_ms(request.timeout_s));
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-
-  t.last_activity = Clock::now();
-  const CURLcode rc = curl_easy_perform(h);
-  if (t.sink_error) std::rethrow_exception(t.sink_error);
-
-  out.head = std::move(t.head);
-  if (out.head.status == 0) {
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    out.head.status = static_cast<int>(code);
-  }
-  out.error_body = std::move(t.error_body);
-  out.body_started = t.body_started;
-  if (t.stopped) {
-    out.stopped_by_sink = true;
-  } else if (t.idle_expired) {
-    out.failure = HttpFailure::kIdleTimeout;
-    out.failure_message = url_host_port(request.url) + " sent nothing for " +
-                          format_seconds(request.idle_timeout_s) +
-                          (t.body_started ? " in the middle of its reply" : " after the request");
-  } else if (rc != CURLE_OK) {
-    describe_failure(rc, h, request, t, errbuf, out);
-  }
+HttpResponse HttpClient::post(const HttpRequest& request, const BodySink& on_body) const {
+  std::promise<HttpResponse> promise;
+  auto future = promise.get_future();
+  BodySink sink;
+  if (on_body)
+    sink = [&on_body](const HttpHead& head, std::string_view piece) {
+      return on_body(head, piece);
+    };
+  start(request, std::move(sink), [&promise](HttpResponse r) { promise.set_value(std::move(r)); });
+  HttpResponse out = future.get();
+  if (out.sink_error) std::rethrow_exception(out.sink_error);
   return out;
 }
 

@@ -1,17 +1,22 @@
 // HttpClient: the small libcurl wrapper the LLM providers use to POST JSON and read the reply
 // as it arrives (Server-Sent Events, AWS event streams, or one JSON document).
 //
-// HttpClient::post() performs one request on the calling thread and hands each piece of a 2xx body
-// to a callback as soon as it arrives; a non-2xx body is captured for the error message instead.
-// Transport failures come back as values (HttpResponse::failure) with a message that names the
-// host and what went wrong; they never throw. The interface is callback-based so the
-// implementation can later move to curl multi without changing callers.
+// start() begins a request and returns at once; one transfer thread per client drives every
+// request in flight with curl's multi socket API over epoll, so a thousand slow LLM streams
+// cost memory, not threads. Each piece of a 2xx body goes to a sink as soon as it arrives; a
+// non-2xx body is captured for the error message instead. post() is start() and a wait, for
+// callers that may block. Transport failures come back as values (HttpResponse::failure)
+// with a message that names the host and what went wrong; they never throw.
 //
-// Thread-safety: post() may be called from many threads at once; each call uses its own curl
-// handle. curl_global_init runs once per process (std::call_once).
+// Thread-safety: start(), post() and HttpCall::cancel() may be called from any thread. Sinks
+// and done handlers run on the transfer thread, one at a time, and must not block. The
+// destructor cancels what is still in flight (done handlers run with kCancelled) and joins the
+// thread. curl_global_init runs once per process (std::call_once).
 #pragma once
 
+#include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,7 +45,8 @@ enum class HttpFailure {
   kTls,             // TLS handshake or certificate verification failed
   kNoReply,         // the server closed the connection without an HTTP reply
   kBrokenReply,     // the connection broke while the reply was being read or sent
-  kOther,           // anything else curl reports
+  kCancelled,       // HttpCall::cancel() or the client's destructor stopped it
+  kOther,           // anything else curl reports (or the sink threw: see sink_error)
 };
 
 // The status line and the headers of the final response (after any 100 Continue).
@@ -60,10 +66,11 @@ struct HttpResponse {
   // "could not connect to 127.0.0.1:9 (connection refused)". No advice: the caller adds it.
   std::string failure_message;
 
-  HttpHead head;                 // valid when head.status != 0 (also on some failures)
-  std::string error_body;        // the body of a non-2xx reply, at most kMaxErrorBody bytes
-  bool stopped_by_sink = false;  // the body sink returned false
-  bool body_started = false;     // at least one body byte arrived
+  HttpHead head;                  // valid when head.status != 0 (also on some failures)
+  std::string error_body;         // the body of a non-2xx reply, at most kMaxErrorBody bytes
+  bool stopped_by_sink = false;   // the body sink returned false
+  bool body_started = false;      // at least one body byte arrived
+  std::exception_ptr sink_error;  // what the sink threw (failure is then kOther)
 
   static constexpr size_t kMaxErrorBody = 64 * 1024;
 
@@ -71,15 +78,42 @@ struct HttpResponse {
 };
 
 // Receives each piece of a 2xx body, in order, as it arrives; `head` is the response head.
-// Returns false to stop reading (post() then returns with stopped_by_sink set).
-// Exceptions thrown by the sink are caught and rethrown from post() after curl has unwound.
+// Returns false to stop reading (the response then has stopped_by_sink set).
 using BodySink = std::function<bool(const HttpHead& head, std::string_view piece)>;
+
+// Receives the outcome of a started request, exactly once.
+using HttpDone = std::function<void(HttpResponse response)>;
+
+// A request in flight. cancel() stops it if it has not finished (its done handler then runs
+// with kCancelled); calling it later, or twice, does nothing.
+class HttpCall {
+ public:
+  virtual ~HttpCall() = default;
+  virtual void cancel() = 0;
+};
 
 class HttpClient {
  public:
-  // Sends `request` as an HTTP POST and returns when the reply has been read, the sink stopped
-  // it, or it failed. Never throws, except to rethrow an exception thrown by `on_body`.
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Starts `request` as an HTTP POST and returns at once. `on_body` (may be empty) and then
+  // `on_done` run on the transfer thread. An exception thrown by `on_body` is caught: the
+  // request stops with failure kOther and sink_error set.
+  std::shared_ptr<HttpCall> start(HttpRequest request, BodySink on_body, HttpDone on_done) const;
+
+  // Sends `request` and returns when the reply has been read, the sink stopped it, or it
+  // failed. Never throws, except to rethrow an exception thrown by `on_body`.
   HttpResponse post(const HttpRequest& request, const BodySink& on_body) const;
+
+  // Requests in flight now (for metrics and tests).
+  size_t in_flight() const;
+
+ private:
+  class Loop;
+  std::shared_ptr<Loop> loop_;
 };
 
 // "host:port" of an http(s) URL, with the scheme's default port filled in ("api.openai.com:443");

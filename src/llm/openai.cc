@@ -43,11 +43,77 @@ std::string request_body(const std::string& model, const Request& request) {
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// The outcome of one HTTP exchange, with what a retry policy needs to decide.
-struct Attempt {
-  Result<Reply> result;
-  bool retryable = false;       // the same request may succeed if sent again
-  bool delivered_text = false;  // text already reached the caller's sink: do not resend
+// One request in flight: the decoder and the body read so far, kept on the heap across the
+// transfer thread's callbacks.
+struct Exchange {
+  Exchange(std::string who, TextSink on_text) : decoder(std::move(who), std::move(on_text)) {}
+
+  enum class BodyKind { kUnknown, kEventStream, kBuffered };
+  ChatCompletionDecoder decoder;
+  BodyKind kind = BodyKind::kUnknown;
+  std::string buffered;
+  Status decode_status = ok_status();
+  ReplyHandler on_done;
+
+  // Takes one piece of a 2xx body; false stops the transfer.
+  bool feed(const HttpHead& head, std::string_view piece, const std::string& who) {
+    if (kind == BodyKind::kUnknown) {
+      kind = head.content_type.find("text/event-stream") != std::string::npos
+                 ? BodyKind::kEventStream
+                 : BodyKind::kBuffered;
+    }
+    if (kind == BodyKind::kEventStream) {
+      decode_status = decoder.feed_sse(piece);
+      return decode_status.ok();
+    }
+    if (buffered.size() + piece.size() > kMaxBufferedBody) {
+      decode_status = Error{ErrorCode::kLlm, who + " sent a reply larger than " +
+                                                 std::to_string(kMaxBufferedBody) + " bytes"};
+      return false;
+    }
+    buffered.append(piece);
+    return true;
+  }
+
+  // The outcome once the transfer is over. (A retry policy, when there is one, may resend
+  // when `response` is retryable and no text reached the caller yet.)
+  Result<Reply> outcome(const HttpResponse& response, const std::string& who,
+                        const std::string& base_url) {
+    if (!decode_status.ok()) return decode_status.error();  // malformed or error chunk, too big
+    if (response.failure == HttpFailure::kCancelled) {
+      return Error{ErrorCode::kLlm, who + ": the request was cancelled"};
+    }
+    if (response.head.status != 0 && !response.head.is_success()) {
+      // An HTTP error, even if its body was cut short: the status says the most.
+      return openai_http_error(who, response.head, response.error_body);
+    }
+    if (!response.transport_ok()) {
+      if (decoder.done() || decoder.finished()) {
+        return decoder.finish();  // the reply was whole; the connection broke after it
+      }
+      Error error = openai_transport_error(response, base_url);
+      if (kind == BodyKind::kEventStream && response.body_started) {
+        error.message = who + ": the stream ended early: " + error.message;
+      }
+      return error;
+    }
+    if (kind != BodyKind::kEventStream) {
+      Status st = decoder.decode_body(buffered);
+      if (!st.ok()) return st.error();
+    }
+    return decoder.finish();
+  }
+};
+
+class HttpCallHandle final : public Call {
+ public:
+  explicit HttpCallHandle(std::shared_ptr<HttpCall> call) : call_(std::move(call)) {}
+  void cancel() override {
+    if (call_) call_->cancel();
+  }
+
+ private:
+  std::shared_ptr<HttpCall> call_;
 };
 
 class OpenAiProvider final : public Provider {
@@ -59,22 +125,15 @@ class OpenAiProvider final : public Provider {
     return "openai (" + options_.model + " at " + options_.base_url + ")";
   }
 
-  Result<Reply> complete(const Request& request) override { return stream(request, TextSink{}); }
-
-  Result<Reply> stream(const Request& request, const TextSink& on_text) override {
+  std::shared_ptr<Call> start(const Request& request, TextSink on_text,
+                              ReplyHandler on_done) override {
     if (request.messages.empty()) {
-      return Error{ErrorCode::kInternal, "an LLM request needs at least one message"};
+      on_done(Error{ErrorCode::kInternal, "an LLM request needs at least one message"});
+      return std::make_shared<HttpCallHandle>(nullptr);
     }
-    // One attempt for now; a retry policy wraps this loop (see Attempt).
-    Attempt attempt = send(request_body(options_.model, request), on_text);
-    return std::move(attempt.result);
-  }
-
- private:
-  Attempt send(const std::string& body, const TextSink& on_text) const {
     HttpRequest http;
     http.url = url_;
-    http.body = body;
+    http.body = request_body(options_.model, request);
     http.connect_timeout_s = options_.connect_timeout_s;
     http.timeout_s = options_.timeout_s;
     http.idle_timeout_s = options_.idle_timeout_s;
@@ -83,68 +142,20 @@ class OpenAiProvider final : public Provider {
       http.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
     }
 
-    const std::string who = describe();
-    ChatCompletionDecoder decoder(who, on_text);
-    enum class BodyKind { kUnknown, kEventStream, kBuffered } kind = BodyKind::kUnknown;
-    std::string buffered;
-    Status decode_status = ok_status();
-
-    const HttpResponse response =
-        client_.post(http, [&](const HttpHead& head, std::string_view piece) {
-          if (kind == BodyKind::kUnknown) {
-            kind = head.content_type.find("text/event-stream") != std::string::npos
-                       ? BodyKind::kEventStream
-                       : BodyKind::kBuffered;
-          }
-          if (kind == BodyKind::kEventStream) {
-            decode_status = decoder.feed_sse(piece);
-            return decode_status.ok();
-          }
-          if (buffered.size() + piece.size() > kMaxBufferedBody) {
-            decode_status = Error{ErrorCode::kLlm, who + " sent a reply larger than " +
-                                                       std::to_string(kMaxBufferedBody) + " bytes"};
-            return false;
-          }
-          buffered.append(piece);
-          return true;
+    auto exchange = std::make_shared<Exchange>(describe(), std::move(on_text));
+    exchange->on_done = std::move(on_done);
+    auto call = client_.start(
+        std::move(http),
+        [exchange, who = describe()](const HttpHead& head, std::string_view piece) {
+          return exchange->feed(head, piece, who);
+        },
+        [exchange, who = describe(), base_url = options_.base_url](HttpResponse response) {
+          exchange->on_done(exchange->outcome(response, who, base_url));
         });
-
-    Attempt out{Result<Reply>(Error{}), false, decoder.delivered_text()};
-    if (!decode_status.ok()) {  // malformed chunk, error chunk, oversized reply
-      out.result = decode_status.error();
-      return out;
-    }
-    if (response.head.status != 0 && !response.head.is_success()) {
-      // An HTTP error, even if its body was cut short: the status says the most.
-      out.result = openai_http_error(who, response.head, response.error_body);
-      out.retryable = is_retryable(response);
-      return out;
-    }
-    if (!response.transport_ok()) {
-      if (decoder.done() || decoder.finished()) {
-        out.result = decoder.finish();  // the reply was whole; the connection broke after it
-        return out;
-      }
-      Error error = openai_transport_error(response, options_.base_url);
-      if (kind == BodyKind::kEventStream && response.body_started) {
-        error.message = who + ": the stream ended early: " + error.message;
-      }
-      out.result = std::move(error);
-      out.retryable = is_retryable(response) && !out.delivered_text;
-      return out;
-    }
-    if (kind != BodyKind::kEventStream) {
-      Status st = decoder.decode_body(buffered);
-      if (!st.ok()) {
-        out.result = st.error();
-        return out;
-      }
-    }
-    out.result = decoder.finish();
-    out.delivered_text = decoder.delivered_text();
-    return out;
+    return std::make_shared<HttpCallHandle>(std::move(call));
   }
 
+ private:
   OpenAiOptions options_;
   std::string url_;
   HttpClient client_;

@@ -191,6 +191,7 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
                  ") is an OpenAI-compatible server";
       break;
     case HttpFailure::kNone:
+    case HttpFailure::kCancelled:
     case HttpFailure::kOther:
       break;
   }
@@ -218,6 +219,7 @@ bool is_retryable(const HttpResponse& response) {
     case HttpFailure::kBadUrl:
     case HttpFailure::kResolve:
     case HttpFailure::kTls:
+    case HttpFailure::kCancelled:
     case HttpFailure::kOther:
       return false;
   }

@@ -1,16 +1,19 @@
 // Provider: the one interface the pipeline uses to talk to a language model.
 //
 // An implementation wraps one wire protocol (OpenAI-compatible chat completions here; Bedrock
-// and Anthropic implement the same interface). complete() sends one request and returns the
-// whole reply; stream() does the same but hands each piece of text to `on_text` as it arrives.
-// Both report token usage. Failures come back as Error{kLlm, message} with a message that
-// names the server, the HTTP status or the network failure, and what the user can do.
+// and Anthropic implement the same interface). start() sends one request and returns at once:
+// each piece of text goes to `on_text` as it arrives and the whole reply, with token usage, to
+// `on_done`, so a server can keep thousands of answers streaming without a thread each.
+// complete() and stream() are the blocking forms. Failures come back as Error{kLlm, message}
+// with a message that names the server, the HTTP status or the network failure, and what the
+// user can do.
 //
 // Thread-safety: one Provider may be used by several threads at once.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,8 +49,19 @@ struct Reply {
   std::string model;        // the model that answered, when the provider says
 };
 
-// Called with each piece of text as it arrives; may be called from the calling thread only.
+// Called with each piece of text as it arrives, in order, one call at a time.
 using TextSink = std::function<void(std::string_view delta)>;
+
+// Called once with the outcome of a request.
+using ReplyHandler = std::function<void(Result<Reply> reply)>;
+
+// A request in flight. cancel() stops it if it has not finished; its ReplyHandler then gets
+// an Error{kLlm} saying it was cancelled. Calling cancel() late or twice does nothing.
+class Call {
+ public:
+  virtual ~Call() = default;
+  virtual void cancel() = 0;
+};
 
 class Provider {
  public:
@@ -56,8 +70,15 @@ class Provider {
   // A short name for logs and messages: "openai (gpt-4o-mini at https://...)".
   virtual std::string describe() const = 0;
 
-  virtual Result<Reply> complete(const Request& request) = 0;
-  virtual Result<Reply> stream(const Request& request, const TextSink& on_text) = 0;
+  // Starts `request` and returns at once. `on_text` (may be empty) and then `on_done` run on
+  // the provider's transfer thread and must not block.
+  virtual std::shared_ptr<Call> start(const Request& request, TextSink on_text,
+                                      ReplyHandler on_done) = 0;
+
+  // Blocking forms of start(), for callers that may wait (the command line, tests).
+  // stream() calls `on_text` from the transfer thread while the caller waits.
+  Result<Reply> complete(const Request& request);
+  Result<Reply> stream(const Request& request, const TextSink& on_text);
 };
 
 }  // namespace askdb::llm

@@ -2,9 +2,12 @@
 // question→SQL pairs (examples.json) and glossary notes (glossary.md) — and the lexical
 // similarity used to find the ones that match a question.
 //
-// Immutable once loaded; safe to share between threads.
+// A Knowledge is immutable once loaded; SharedKnowledge holds the one in use and swaps in a
+// new one when people teach askdb more (a thumbs up in the web chat). Both are thread-safe.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,27 @@ struct GlossaryNote {
 struct Knowledge {
   std::vector<VerifiedExample> examples;
   std::vector<GlossaryNote> glossary;
+};
+
+// The knowledge in use now. current() is a snapshot: a question keeps the one it started with.
+class SharedKnowledge {
+ public:
+  explicit SharedKnowledge(Knowledge knowledge = {})
+      : current_(std::make_shared<const Knowledge>(std::move(knowledge))) {}
+
+  std::shared_ptr<const Knowledge> current() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void replace(Knowledge knowledge) {
+    auto next = std::make_shared<const Knowledge>(std::move(knowledge));
+    std::lock_guard lock(mu_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Knowledge> current_;
 };
 
 // Reads `dir`/examples.json ([{"question", "sql"}]) and `dir`/glossary.md ("## term"

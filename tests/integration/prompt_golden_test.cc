@@ -46,7 +46,8 @@ TEST_P(PromptGolden, MatchesFile) {
   deps.config = &config;
   deps.pool = &pool;
   deps.catalog = &*catalog;
-  deps.knowledge = &*knowledge;
+  retrieval::SharedKnowledge shared_knowledge(std::move(*knowledge));
+  deps.knowledge = &shared_knowledge;
   deps.functions = &*functions;
   deps.prompts = &*prompts;
   deps.server_version = "15";

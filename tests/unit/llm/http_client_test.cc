@@ -6,9 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/fake_openai_server.h"
 
@@ -238,6 +243,72 @@ TEST_F(HttpClientTest, CutStreamIsABrokenReply) {
   EXPECT_NE(r.failure_message.find("broke while reading the reply"), std::string::npos);
   EXPECT_TRUE(r.body_started);
   EXPECT_NE(got.find("data: "), std::string::npos);
+}
+
+TEST_F(HttpClientTest, CancelStopsAHangingRequest) {
+  FakeRule rule;
+  rule.mode = FakeMode::kHang;
+  server_.add_rule(rule);
+  std::promise<HttpResponse> done;
+  auto call = client_.start(request_to(chat_url(), chat_body("q", true)), {},
+                            [&](HttpResponse r) { done.set_value(std::move(r)); });
+  // Wait until the server has the request, so the cancel hits a transfer in flight.
+  for (int i = 0; i < 500 && server_.request_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server_.request_count(), 1u);
+  EXPECT_EQ(client_.in_flight(), 1u);
+  call->cancel();
+  auto future = done.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const HttpResponse r = future.get();
+  EXPECT_EQ(r.failure, HttpFailure::kCancelled);
+  EXPECT_NE(r.failure_message.find("was cancelled"), std::string::npos);
+  call->cancel();  // late: nothing happens
+  EXPECT_EQ(client_.in_flight(), 0u);
+}
+
+TEST_F(HttpClientTest, ManyStreamsAtOnceOnOneTransferThread) {
+  constexpr int kStreams = 200;
+  FakeRule rule;
+  rule.once = false;
+  rule.reply = "one two three four five six seven eight nine ten";
+  rule.chunk_delay_ms = 20;
+  server_.add_rule(rule);
+  std::mutex mu;
+  std::vector<std::string> bodies(kStreams);
+  std::atomic<int> finished{0};
+  std::promise<void> all_done;
+  for (int i = 0; i < kStreams; ++i) {
+    client_.start(
+        request_to(chat_url(), chat_body("q" + std::to_string(i), true)),
+        [&, i](const HttpHead&, std::string_view piece) {
+          std::lock_guard lock(mu);
+          bodies[i].append(piece);
+          return true;
+        },
+        [&](HttpResponse r) {
+          EXPECT_TRUE(r.transport_ok()) << r.failure_message;
+          if (++finished == kStreams) all_done.set_value();
+        });
+  }
+  ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  for (const auto& body : bodies) EXPECT_NE(body.find("data: [DONE]"), std::string::npos);
+  EXPECT_EQ(client_.in_flight(), 0u);
+}
+
+TEST(HttpClientStandaloneTest, DestructorCancelsWhatIsInFlight) {
+  LoopbackSocket listening(true);  // accepts nothing: the request waits
+  std::promise<HttpResponse> done;
+  {
+    HttpClient client;
+    HttpRequest req = request_to(listening.url());
+    req.timeout_s = 60;
+    client.start(req, {}, [&](HttpResponse r) { done.set_value(std::move(r)); });
+  }
+  auto future = done.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(1)), std::future_status::ready);
+  EXPECT_EQ(future.get().failure, HttpFailure::kCancelled);
 }
 
 }  // namespace
