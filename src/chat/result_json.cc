@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "chat/chart.h"
+
 namespace askdb::chat {
 
 using json = nlohmann::json;
@@ -33,6 +35,12 @@ json cell_json(const pg::Cell& cell, const pg::Column& column) {
   return *cell;
 }
 
+json chart_json(const AskResult& r) {
+  const auto chart = suggest_chart(r.columns, r.rows);
+  if (!chart) return nullptr;
+  return {{"type", chart->type}, {"x", chart->x}, {"y", chart->y}};
+}
+
 json to_json(const AskResult& r, bool with_answer) {
   json out = json::object();
   if (with_answer) out["question"] = r.question;
@@ -49,6 +57,7 @@ json to_json(const AskResult& r, bool with_answer) {
   out["rows"] = std::move(rows);
   out["row_count"] = r.rows.size();
   out["truncated"] = r.truncated;
+  out["chart"] = chart_json(r);
   if (with_answer) out["answer"] = r.answer;
   json attempts = json::array();
   for (const auto& a : r.attempts) {
