@@ -6,15 +6,21 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: demo test deps build build-test bench format clean
+.PHONY: demo test deps web build build-test bench format clean
 
 deps:
 	@scripts/install-deps.sh
 
+# The web chat's one third-party file (Chart.js) comes from npm into web/vendor/.
+web/vendor/chart.umd.js: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web: deps web/vendor/chart.umd.js
+
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_TESTS=OFF
 
-build: deps $(BUILD)/build.ninja
+build: deps web $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
@@ -23,7 +29,7 @@ demo: build
 $(TEST_BUILD)/build.ninja:
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASKDB_SANITIZE=ON -DASKDB_BENCH=OFF
 
-build-test: deps $(TEST_BUILD)/build.ninja
+build-test: deps web $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 
 test: build-test

@@ -19,6 +19,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# npm fetches the web chat's charting library; any Node.js with npm will do (Debian's, or one
+# installed another way), so the packages are needed only when the command is missing.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "askdb: installing missing Debian packages: ${missing[*]}"

@@ -1,5 +1,6 @@
-// askdb's command line: ask, sql, demo. Parses arguments, loads the configuration, opens the
-// workspace and prints results; everything else lives in the layers below.
+// askdb's command line: ask, sql, demo, serve, users, migrate, settings. Parses arguments, loads
+// the configuration, opens the workspace and prints results; everything else lives in the layers
+// below.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +16,10 @@
 #include "chat/workspace.h"
 #include "cli/table.h"
 #include "config/config.h"
+#include "server/app.h"
+#include "server/passwords.h"
+#include "store/migrations.h"
+#include "store/users.h"
 
 namespace askdb::cli {
 namespace {
@@ -170,32 +175,117 @@ int run_sql(const std::string& config_file, const std::string& sql, bool json,
   return finish(result, json, false);
 }
 
-int run_demo(const std::string& config_file, SignalGuard& signals) {
-  int exit_code = 0;
-  auto ws = open_workspace(config_file, false, exit_code);
-  if (!ws) return exit_code;
-  const auto* cluster = ws->cluster();
-  if (cluster == nullptr) {
-    std::cerr << "askdb: `askdb demo` runs the embedded demo database, but a database is "
-                 "configured (database.url, DATABASE_URL or PG* variables). Unset it, or use "
-                 "`askdb ask` against your database.\n";
+struct ServeFlags {
+  std::string host;  // empty: server.host
+  int port = -1;     // -1: server.port
+};
+
+// `askdb serve` and `askdb demo`: the web chat and the API until Ctrl-C or SIGTERM.
+int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo,
+              SignalGuard& signals) {
+  LoadOptions options;
+  options.file = config_file;
+  auto config = load_config(options);
+  if (!config) return fail(config.error(), false);
+  if (!flags.host.empty()) config->server.host = flags.host;
+  if (flags.port >= 0) config->server.port = flags.port;
+  if (demo && config->target != TargetKind::kEmbedded) {
+    std::cerr << "askdb: `askdb demo` serves the embedded demo database, but a database is "
+                 "configured (database.url, DATABASE_URL or PG* variables). Unset it, or run "
+                 "`askdb serve` to chat with your database.\n";
     return 2;
   }
-  std::cout << "askdb demo: the retail demo database is running (" << ws->catalog().tables.size()
-            << " tables, PostgreSQL on 127.0.0.1:" << cluster->port() << ", data in "
-            << cluster->home() << ").\n"
-            << "The web chat arrives in the next release. Meanwhile, in another terminal:\n\n"
-            << "  build/askdb ask \"Which 5 products earned the most revenue in 2025?\"\n"
-            << "  build/askdb sql \"SELECT count(*) FROM orders\"\n\n"
-            << (ws->has_llm() ? ""
-                              : "No LLM is configured: askdb answers verified questions only. "
-                                "Set ASKDB_LLM_BASE_URL and ASKDB_LLM_MODEL (or "
-                                "OPENAI_API_KEY) for any question.\n")
-            << "Press Ctrl-C to stop.\n"
+  if (config->target == TargetKind::kEmbedded && isatty(STDERR_FILENO)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(config->embedded.home + "/cluster.json", ec)) {
+      std::cerr << "askdb: first run: creating the embedded demo database in "
+                << config->embedded.home << " (about 10 seconds)...\n";
+    }
+  }
+  auto ws = chat::Workspace::open(*config);
+  if (!ws) return fail(ws.error(), false);
+  std::shared_ptr<chat::Workspace> workspace = std::move(*ws);
+  auto app = server::App::start(*config, *workspace);
+  if (!app) {
+    workspace->release();
+    return fail(app.error(), false);
+  }
+  std::cout << "askdb: the web chat is at " << (*app)->url() << "\n";
+  std::cerr << "askdb: " << workspace->catalog().tables.size() << " tables; auth "
+            << (*app)->auth_mode() << "; "
+            << (workspace->has_llm()
+                    ? "LLM configured"
+                    : "no LLM configured: only questions matching a verified example are "
+                      "answered (set ASKDB_LLM_BASE_URL and ASKDB_LLM_MODEL, or "
+                      "OPENAI_API_KEY)")
+            << ". Press Ctrl-C to stop.\n"
             << std::flush;
+  std::cout << std::flush;
   signals.wait();
-  std::cout << "\naskdb demo: stopping.\n";
-  ws->release();
+  std::cerr << "\naskdb: stopping (answers in flight get up to " << config->server.shutdown_grace_s
+            << " s)...\n";
+  (*app)->shutdown();
+  app->reset();
+  workspace->release();
+  std::cerr << "askdb: stopped.\n";
+  return 0;
+}
+
+// Reads a password from stdin: one line, without echo on a terminal.
+std::string read_password(const std::string& prompt) {
+  const bool tty = isatty(STDIN_FILENO);
+  if (tty) std::cerr << prompt << std::flush;
+  std::string line;
+  if (tty) std::system("stty -echo 2>/dev/null");
+  std::getline(std::cin, line);
+  if (tty) {
+    std::system("stty echo 2>/dev/null");
+    std::cerr << "\n";
+  }
+  return line;
+}
+
+// `askdb users add|passwd|list|remove`: accounts for server.auth = "local".
+int run_users(const std::string& config_file, const std::string& action, const std::string& name) {
+  LoadOptions options;
+  options.file = config_file;
+  auto config = load_config(options);
+  if (!config) return fail(config.error(), false);
+  auto ws = chat::Workspace::open(*config);
+  if (!ws) return fail((ws).error(), false);
+  std::shared_ptr<chat::Workspace> workspace = std::move(*ws);
+  auto conn = pg::Connection::open(workspace->store_conninfo(), "askdb's app store");
+  if (!conn) return fail(conn.error(), false);
+  if (auto st = store::migrate(*conn, config->store.schema); !st) return fail(st.error(), false);
+  store::UserStore users(config->store.schema);
+  Status st = ok_status();
+  if (action == "list") {
+    auto list = users.list_users(*conn);
+    if (!list) return fail(list.error(), false);
+    for (const auto& u : *list) std::cout << u.name << "\t" << u.created_at << "\n";
+    return 0;
+  }
+  if (name.empty())
+    return fail(make_error(ErrorCode::kUsage, "name the user: askdb users " + action + " NAME"),
+                false);
+  if (action == "add" || action == "passwd") {
+    const std::string password = read_password("password for " + name + ": ");
+    if (const std::string problem = server::password_problem(password); !problem.empty()) {
+      return fail(make_error(ErrorCode::kUsage, problem), false);
+    }
+    auto hash = server::hash_password(password);
+    if (!hash) return fail(hash.error(), false);
+    st = action == "add" ? users.add_user(*conn, name, *hash)
+                         : users.set_password(*conn, name, *hash);
+  } else if (action == "remove") {
+    st = users.delete_user(*conn, name);
+  }
+  if (!st) return fail(st.error(), false);
+  std::cout << "askdb: user " << name
+            << (action == "add"      ? " added"
+                : action == "remove" ? " removed"
+                                     : ": password changed")
+            << "\n";
   return 0;
 }
 
@@ -227,7 +317,22 @@ int main(int argc, char** argv) {
   sqlcmd->add_option("query", sql, "the SQL text")->required();
   sqlcmd->add_flag("--json", json, "print one JSON object instead of text");
 
-  auto* demo = app.add_subcommand("demo", "start the embedded demo database and keep it running");
+  ServeFlags serve_flags;
+  auto* demo = app.add_subcommand(
+      "demo", "serve the web chat over the embedded demo database (http://127.0.0.1:8080)");
+  auto* serve = app.add_subcommand("serve", "serve the web chat and the HTTP API");
+  for (auto* cmd : {demo, serve}) {
+    cmd->add_option("--host", serve_flags.host, "address to listen on (server.host)");
+    cmd->add_option("--port", serve_flags.port, "port to listen on; 0 picks a free one")
+        ->check(CLI::Range(0, 65535));
+  }
+  std::string users_action;
+  std::string user_name;
+  auto* users = app.add_subcommand("users", "manage the accounts of server.auth = \"local\"");
+  users->add_option("action", users_action, "add, passwd, remove or list")
+      ->required()
+      ->check(CLI::IsMember({"add", "passwd", "remove", "list"}));
+  users->add_option("name", user_name, "the user name");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -241,7 +346,9 @@ int main(int argc, char** argv) {
   try {
     if (*ask) return run_ask(config_file, question, json, signals);
     if (*sqlcmd) return run_sql(config_file, sql, json, signals);
-    if (*demo) return run_demo(config_file, signals);
+    if (*demo) return run_serve(config_file, serve_flags, true, signals);
+    if (*serve) return run_serve(config_file, serve_flags, false, signals);
+    if (*users) return run_users(config_file, users_action, user_name);
   } catch (const std::exception& e) {
     std::cerr << "askdb: internal error: " << e.what()
               << "\nThis is a bug in askdb; please report it with the command that caused it.\n";

@@ -1,0 +1,245 @@
+#include "server/api_messages.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "chat/result_json.h"
+#include "core/text.h"
+#include "server/api_support.h"
+#include "server/auth.h"
+#include "store/api_json.h"
+
+namespace askdb::server {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxSqlBytes = 64 * 1024;
+constexpr double kQuestionCost = 5;  // rate-limit tokens: a question costs more than a GET
+constexpr auto kSaveEvery = std::chrono::seconds(1);
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The answer as it streams, saved to the store about once a second. Lives on the exchange's
+// strand; the save itself runs on the database threads.
+struct Progress {
+  std::string message_id;
+  std::string sql;
+  std::string answer;
+  Clock::time_point last_save = Clock::now();
+  bool saving = false;
+};
+
+void maybe_save(const std::shared_ptr<Progress>& p, ServerContext& ctx, const Strand& strand) {
+  if (p->saving || Clock::now() - p->last_save < kSaveEvery) return;
+  p->saving = true;
+  p->last_save = Clock::now();
+  asio::post(ctx.db_threads, [p, &ctx, strand, id = p->message_id, sql = p->sql,
+                              answer = p->answer] {
+    if (auto lease = ctx.store_pool.acquire()) {
+      if (auto st = ctx.conversations.save_progress(**lease, id, sql, answer); !st) {
+        spdlog::warn("message {}: saving the partial answer failed: {}", id, st.error().message);
+      }
+    }
+    asio::post(strand, [p] { p->saving = false; });
+  });
+}
+
+// What `rows` events carry: the result's columns, rows and chart.
+json rows_event(const chat::AskResult& result) {
+  json all = chat::to_json(result, false);
+  return {{"columns", all["columns"]},
+          {"rows", all["rows"]},
+          {"row_count", all["row_count"]},
+          {"truncated", all["truncated"]},
+          {"chart", all["chart"]}};
+}
+
+store::MessageStatus status_of(const chat::AskResult& result) {
+  if (result.cancelled) return store::MessageStatus::kInterrupted;
+  if (result.error) return store::MessageStatus::kError;
+  return store::MessageStatus::kDone;
+}
+
+}  // namespace
+
+asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
+  auto caller = co_await authenticate(ex, ctx);
+  if (!caller) co_return;
+  if (!within_rate_limit(ex, ctx, *caller, kQuestionCost)) co_return;
+  auto body = json_body(ex);
+  if (!body) co_return;
+
+  store::MessageKind kind = store::MessageKind::kQuestion;
+  std::string text;
+  if (body->contains("question") && (*body)["question"].is_string()) {
+    text = (*body)["question"].get<std::string>();
+    if (auto st = chat::validate_question(text); !st) {
+      ex.respond_error(400, "bad_request", st.error().message);
+      co_return;
+    }
+  } else if (body->contains("sql") && (*body)["sql"].is_string()) {
+    kind = store::MessageKind::kSql;
+    text = (*body)["sql"].get<std::string>();
+    if (trim(text).empty() || text.size() > kMaxSqlBytes || !is_valid_utf8(text)) {
+      ex.respond_error(400, "bad_request",
+                       "\"sql\" must be non-empty UTF-8 text of at most " +
+                           std::to_string(kMaxSqlBytes) + " bytes.");
+      co_return;
+    }
+  } else {
+    ex.respond_error(400, "bad_request",
+                     "send {\"question\": \"...\"} to ask a question, or {\"sql\": \"...\"} to "
+                     "run a query.");
+    co_return;
+  }
+
+  // Stored before the LLM is called: nothing the user typed is lost.
+  const std::string conversation_id(ex.path_param("id"));
+  const std::string owner = caller->user;
+  auto added = co_await ctx.store([&](pg::Connection& conn) {
+    return ctx.conversations.add_message(conn, owner, conversation_id, kind, text);
+  });
+  if (!added) {
+    respond_store_error(ex, added.error());
+    co_return;
+  }
+  if (!*added) {
+    respond_not_found(ex, "conversation");
+    co_return;
+  }
+  const store::StoredMessage message = std::move(**added);
+  std::vector<chat::Turn> history;
+  if (kind == store::MessageKind::kQuestion) {
+    const int turns = std::max(ctx.config.pipeline.history_turns * 3, 20);
+    auto recent = co_await ctx.store([&](pg::Connection& conn) {
+      return ctx.conversations.recent_turns(conn, owner, conversation_id, turns, message.id);
+    });
+    if (recent) {
+      for (auto& t : *recent) history.push_back({t.question, t.sql, t.answer});
+    } else {
+      spdlog::warn("message {}: could not read the conversation so far: {}", message.id,
+                   recent.error().message);
+    }
+  }
+
+  const bool stream = ex.header("accept").find("text/event-stream") != std::string_view::npos;
+  auto sink = ex.event_sink();
+  auto push = [stream, sink](std::string_view name, const json& data) {
+    if (stream) sink->push_event(name, dump(data));
+  };
+  if (stream && !co_await ex.start_events()) {
+    spdlog::info("message {}: the client left before the stream started", message.id);
+  }
+  push("status", {{"stage", "received"}, {"message_id", message.id}});
+
+  auto token = std::make_shared<chat::CancelToken>();
+  ctx.in_flight.add(message.id, token);
+  ex.on_client_gone([token] { token->cancel(); });
+  auto progress = std::make_shared<Progress>();
+  progress->message_id = message.id;
+  const Strand strand = ex.executor();
+
+  chat::PipelineEvents events;
+  events.on_status = [&](std::string_view stage) {
+    push("status", {{"stage", stage}, {"message_id", message.id}});
+  };
+  events.on_sql = [&](const std::string& sql) {
+    progress->sql = sql;
+    push("sql", {{"sql", sql}});
+  };
+  events.on_rows = [&](const chat::AskResult& r) { push("rows", rows_event(r)); };
+  events.on_answer = [&](std::string_view delta) {
+    progress->answer.append(delta);
+    push("answer", {{"delta", delta}});
+    maybe_save(progress, ctx, strand);
+  };
+
+  chat::AskResult result =
+      kind == store::MessageKind::kQuestion
+          ? co_await ctx.pipeline.ask_async(text, std::move(history), events, token)
+          : co_await ctx.pipeline.run_sql_async(text, events);
+  ctx.in_flight.remove(message.id);
+  if (kind == store::MessageKind::kQuestion) result.question = text;
+
+  json outcome = chat::to_json(result, true);
+  const store::MessageStatus status = status_of(result);
+  auto finished = co_await ctx.store([&](pg::Connection& conn) {
+    return ctx.conversations.finish_message(conn, message.id, status, outcome);
+  });
+  json stored;
+  if (finished) {
+    stored = store::message_json(*finished);
+  } else {
+    // The answer could not be stored; the client still gets it, and the log says why.
+    spdlog::error("message {}: storing the answer failed: {}", message.id,
+                  finished.error().message);
+    stored = outcome;
+    stored["id"] = message.id;
+    stored["conversation_id"] = conversation_id;
+    stored["status"] = store::message_status_name(status);
+  }
+
+  if (!stream) {
+    if (!finished) {
+      respond_store_error(ex, finished.error());
+    } else {
+      ex.respond_json(200, {{"message", stored}});
+    }
+    co_return;
+  }
+  if (result.error) {
+    push("error", {{"code", error_code_name(result.error->code)},
+                   {"message", result.error->message},
+                   {"message_id", message.id}});
+  } else {
+    push("done", stored);
+  }
+  sink->close();
+  co_await ex.events_closed();
+}
+
+asio::awaitable<void> handle_feedback(Exchange& ex, ServerContext& ctx) {
+  auto caller = co_await authenticate(ex, ctx);
+  if (!caller) co_return;
+  if (!within_rate_limit(ex, ctx, *caller)) co_return;
+  auto body = json_body(ex);
+  if (!body) co_return;
+  const auto rating = body->contains("rating") && (*body)["rating"].is_string()
+                          ? store::parse_rating((*body)["rating"].get<std::string>())
+                          : std::nullopt;
+  if (!rating) {
+    ex.respond_error(400, "bad_request", "\"rating\" must be \"up\" or \"down\".");
+    co_return;
+  }
+  std::optional<std::string> comment;
+  if (body->contains("comment") && !(*body)["comment"].is_null()) {
+    if (!(*body)["comment"].is_string() || (*body)["comment"].get<std::string>().size() > 4000) {
+      ex.respond_error(400, "bad_request", "\"comment\" must be text of at most 4000 bytes.");
+      co_return;
+    }
+    comment = (*body)["comment"].get<std::string>();
+  }
+  const std::string message_id(ex.path_param("id"));
+  auto saved = co_await ctx.store([&](pg::Connection& conn) {
+    return ctx.feedback.set_feedback(conn, caller->user, message_id, *rating, comment);
+  });
+  if (!saved) {
+    respond_store_error(ex, saved.error());
+    co_return;
+  }
+  if (!*saved) {
+    respond_not_found(ex, "message");
+    co_return;
+  }
+  // A thumbs up teaches askdb: later questions are matched against it.
+  auto examples = co_await ctx.store(
+      [&](pg::Connection& conn) { return ctx.examples.list_verified_examples(conn); });
+  if (examples) ctx.refresh_knowledge(*examples);
+  ex.respond_json(200, store::feedback_json(**saved));
+}
+
+}  // namespace askdb::server

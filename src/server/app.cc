@@ -1,0 +1,185 @@
+#include "server/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "config/paths.h"
+#include "core/text.h"
+#include "server/api_conversations.h"
+#include "server/api_messages.h"
+#include "server/auth.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "server/server_context.h"
+#include "server/static_files.h"
+#include "store/migrations.h"
+
+namespace askdb::server {
+namespace {
+
+using Handler = HttpServer::Handler;
+using Route = asio::awaitable<void> (*)(Exchange&, ServerContext&);
+
+Handler bind(Route route, ServerContext& ctx) {
+  return [route, &ctx](Exchange& ex) { return route(ex, ctx); };
+}
+
+int thread_count(const ServerConfig& c) {
+  if (c.threads > 0) return c.threads;
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+Router make_router(ServerContext& ctx, const StaticFiles& files,
+                   std::shared_ptr<const std::string> openapi) {
+  Router r;
+  r.get("/healthz", bind(handle_healthz, ctx));
+  r.get("/readyz", bind(handle_readyz, ctx));
+  r.get("/api/v1/session", bind(handle_session, ctx));
+  r.post("/api/v1/login", bind(handle_login, ctx));
+  r.post("/api/v1/logout", bind(handle_logout, ctx));
+  r.get("/api/v1/conversations", bind(handle_list_conversations, ctx));
+  r.post("/api/v1/conversations", bind(handle_create_conversation, ctx));
+  r.get("/api/v1/conversations/{id}", bind(handle_get_conversation, ctx));
+  r.patch("/api/v1/conversations/{id}", bind(handle_rename_conversation, ctx));
+  r.del("/api/v1/conversations/{id}", bind(handle_delete_conversation, ctx));
+  r.post("/api/v1/conversations/{id}/messages", bind(handle_post_message, ctx));
+  r.post("/api/v1/messages/{id}/feedback", bind(handle_feedback, ctx));
+  r.get("/api/v1/schema", bind(handle_schema, ctx));
+  // The API's description is one of the web files.
+  r.get("/api/v1/openapi.json", [openapi](Exchange& ex) -> asio::awaitable<void> {
+    if (openapi->empty()) {
+      ex.respond_error(404, "not_found", "openapi.json is missing from the web folder.");
+    } else {
+      ex.respond(200, *openapi, "application/json");
+    }
+    co_return;
+  });
+  r.set_fallback([files](Exchange& ex) -> asio::awaitable<void> {
+    if (ex.path().starts_with("/api/")) {
+      ex.respond_error(404, "not_found",
+                       "no such API route: " + std::string(ex.method()) + " " +
+                           std::string(ex.path()) + " (see /api/v1/openapi.json).");
+      co_return;
+    }
+    if (!files.serve(ex)) ex.respond_error(404, "not_found", "no such page.");
+  });
+  return r;
+}
+
+}  // namespace
+
+struct App::Impl {
+  Impl(const Config& config, chat::Workspace& workspace, AuthMode auth,
+       std::vector<Network> trusted)
+      : config(config),
+        io(thread_count(config.server)),
+        ctx(this->config, workspace, auth, std::move(trusted)) {}
+
+  Config config;
+  asio::io_context io;
+  ServerContext ctx;
+  std::unique_ptr<HttpServer> http;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+};
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+App::~App() { shutdown(); }
+
+Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& workspace) {
+  auto auth = resolve_auth_mode(config.server);
+  if (!auth) return auth.error();
+  std::vector<Network> trusted;
+  if (*auth == AuthMode::kProxy) {
+    auto nets = parse_networks(config.server.proxy_trusted);
+    if (!nets) return nets.error();
+    trusted = std::move(*nets);
+  }
+  auto web_dir = find_data_dir("web", config.paths.web_dir, "paths.web_dir");
+  if (!web_dir) return web_dir.error();
+  StaticFilesOptions file_options;
+  // The web folder also holds its build and test files; only the app is served.
+  file_options.skip_names = {"node_modules",      "tests",    "scripts", "package.json",
+                             "package-lock.json", "README.md"};
+  auto files = StaticFiles::load(*web_dir, file_options);
+  if (!files) return files.error();
+
+  auto impl = std::make_unique<Impl>(config, workspace, *auth, std::move(trusted));
+  ServerContext& ctx = impl->ctx;
+  {
+    auto lease = ctx.store_pool.acquire();
+    if (!lease) return lease.error();
+    if (auto st = store::migrate(**lease, config.store.schema); !st) return st.error();
+    if (auto learned = ctx.examples.list_verified_examples(**lease)) {
+      ctx.refresh_knowledge(*learned);
+    }
+    if (auto removed = ctx.sessions.delete_expired_sessions(**lease); !removed) {
+      spdlog::warn("could not remove expired sessions: {}", removed.error().message);
+    }
+  }
+
+  HttpServerOptions options;
+  options.host = config.server.host;
+  options.port = static_cast<uint16_t>(config.server.port);
+  options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  std::string openapi_text;
+  if (!read_file(*web_dir + "/openapi.json", openapi_text)) openapi_text.clear();
+  auto openapi = std::make_shared<const std::string>(std::move(openapi_text));
+  const Router router = make_router(ctx, *files, openapi);
+  auto http = HttpServer::start(impl->io, options, router.handler());
+  if (!http) return http.error();
+  impl->http = std::move(*http);
+
+  const int n = thread_count(config.server);
+  for (int i = 0; i < n; ++i) {
+    impl->threads.emplace_back([io = &impl->io] { io->run(); });
+  }
+  spdlog::info("askdb serve: listening on {}:{} with {} threads, auth {}", config.server.host,
+               impl->http->local_port(), n, auth_mode_name(*auth));
+  return std::unique_ptr<App>(new App(std::move(impl)));
+}
+
+uint16_t App::port() const { return impl_->http ? impl_->http->local_port() : 0; }
+
+std::string App::url() const {
+  std::string host = impl_->config.server.host;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port()) + "/";
+}
+
+std::string App::auth_mode() const { return auth_mode_name(impl_->ctx.auth); }
+
+void App::shutdown() {
+  Impl& s = *impl_;
+  if (s.stopped) return;
+  s.stopped = true;
+  using namespace std::chrono;
+  s.ctx.begin_stopping();
+  const auto grace = milliseconds(static_cast<int64_t>(s.config.server.shutdown_grace_s * 1000));
+  if (s.http) {
+    s.http->begin_shutdown();
+    // Answers in flight may finish within the grace; then they are stopped, which stores
+    // their partial answers as interrupted and ends their streams.
+    const auto deadline = steady_clock::now() + grace;
+    while (s.ctx.in_flight.size() > 0 && steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    if (s.ctx.in_flight.size() > 0) {
+      spdlog::info("askdb serve: stopping {} answer(s) still in flight", s.ctx.in_flight.size());
+      s.ctx.in_flight.cancel_all();
+    }
+    s.http->wait_drained(milliseconds(3000));
+    s.http.reset();
+  }
+  s.io.stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+  s.ctx.db_threads.join();
+}
+
+}  // namespace askdb::server

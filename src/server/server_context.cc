@@ -1,0 +1,81 @@
+#include "server/server_context.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace askdb::server {
+namespace {
+
+// Database threads: the target's pool plus a few for the app store, so questions waiting for
+// a target connection never hold up conversation reads and writes.
+constexpr int kStoreConnections = 4;
+
+chat::PipelineDeps server_deps(const chat::Pipeline& pipeline, asio::thread_pool* db_threads) {
+  chat::PipelineDeps deps = pipeline.deps();
+  deps.db_threads = db_threads;
+  return deps;
+}
+
+RateLimiter::Options per_minute(double count, double burst) {
+  RateLimiter::Options o;
+  o.rate_per_second = count / 60.0;
+  o.burst = std::max(burst, 10.0);
+  return o;
+}
+
+}  // namespace
+
+void InFlight::add(const std::string& message_id, std::shared_ptr<chat::CancelToken> token) {
+  std::lock_guard lock(mu_);
+  tokens_[message_id] = std::move(token);
+}
+
+void InFlight::remove(const std::string& message_id) {
+  std::lock_guard lock(mu_);
+  tokens_.erase(message_id);
+}
+
+void InFlight::cancel_all() {
+  std::vector<std::shared_ptr<chat::CancelToken>> tokens;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, token] : tokens_) tokens.push_back(token);
+  }
+  for (const auto& token : tokens) token->cancel();
+}
+
+size_t InFlight::size() const {
+  std::lock_guard lock(mu_);
+  return tokens_.size();
+}
+
+ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, AuthMode auth,
+                             std::vector<Network> trusted)
+    : config(config),
+      workspace(workspace),
+      auth(auth),
+      trusted_proxies(std::move(trusted)),
+      db_threads(static_cast<size_t>(config.query.pool_size + kStoreConnections)),
+      store_pool(workspace.store_conninfo(), "askdb's app store", kStoreConnections),
+      conversations(config.store.schema),
+      feedback(config.store.schema),
+      examples(config.store.schema),
+      users(config.store.schema),
+      sessions(config.store.schema),
+      pipeline(server_deps(workspace.pipeline(), &db_threads)),
+      api_limiter(
+          per_minute(config.server.requests_per_minute, config.server.requests_per_minute / 2.0)),
+      login_limiter(per_minute(10, 5)),
+      file_knowledge_(workspace.knowledge().current()) {}
+
+void ServerContext::refresh_knowledge(const std::vector<store::VerifiedExample>& learned) {
+  retrieval::Knowledge next = *file_knowledge_;
+  std::vector<retrieval::VerifiedExample> examples;
+  examples.reserve(learned.size() + next.examples.size());
+  for (const auto& e : learned) examples.push_back({e.question, e.sql});
+  for (auto& e : next.examples) examples.push_back(std::move(e));
+  next.examples = std::move(examples);
+  workspace.knowledge().replace(std::move(next));
+}
+
+}  // namespace askdb::server

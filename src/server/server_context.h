@@ -1,0 +1,101 @@
+// ServerContext: what every route of `askdb serve` shares — the configuration, the workspace
+// (target database, catalog, knowledge, LLM), the pipeline running on the server's threads,
+// the app store (conversations, users, sessions) behind its own connection pool, the auth
+// mode, the rate limiter and the questions being answered now.
+//
+// Built once by App before the first request and destroyed after the last; routes hold a
+// reference. Everything in it is thread-safe or read-only.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "chat/async.h"
+#include "chat/pipeline.h"
+#include "chat/workspace.h"
+#include "config/config.h"
+#include "pg/pool.h"
+#include "retrieval/knowledge.h"
+#include "server/auth_mode.h"
+#include "server/rate_limiter.h"
+#include "store/conversations.h"
+#include "store/feedback.h"
+#include "store/sessions.h"
+#include "store/users.h"
+#include "store/verified_examples.h"
+
+namespace askdb::server {
+
+namespace asio = boost::asio;
+
+// The questions being answered now, so a shutdown can stop the ones still running after the
+// grace period (their partial answers are stored as interrupted). Thread-safe.
+class InFlight {
+ public:
+  void add(const std::string& message_id, std::shared_ptr<chat::CancelToken> token);
+  void remove(const std::string& message_id);
+  void cancel_all();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<chat::CancelToken>> tokens_;
+};
+
+struct ServerContext {
+  ServerContext(const Config& config, chat::Workspace& workspace, AuthMode auth,
+                std::vector<Network> trusted);
+
+  const Config& config;
+  chat::Workspace& workspace;
+  const AuthMode auth;
+  const std::vector<Network> trusted_proxies;
+
+  // Database work (the target's read-only queries and the app store) runs here, never on the
+  // event loop's threads.
+  asio::thread_pool db_threads;
+  pg::Pool store_pool;
+  store::ConversationStore conversations;
+  store::FeedbackStore feedback;
+  store::VerifiedExampleStore examples;
+  store::UserStore users;
+  store::SessionStore sessions;
+  chat::Pipeline pipeline;
+
+  RateLimiter api_limiter;    // every API request, by user (or address)
+  RateLimiter login_limiter;  // login attempts, by user name and by address
+  InFlight in_flight;
+
+  // True once a shutdown began (readyz answers 503 so a load balancer stops sending).
+  bool stopping() const { return stopping_.load(); }
+  void begin_stopping() { stopping_ = true; }
+
+  // Makes the pipeline use the knowledge files plus `learned` (verified examples from the
+  // store, newest first): what a thumbs up teaches is used by the next question.
+  void refresh_knowledge(const std::vector<store::VerifiedExample>& learned);
+
+  // Runs `work(conn)` with a connection of the app store on the database threads; `work`
+  // returns a Result<T> or a Status.
+  template <class Work>
+  asio::awaitable<std::invoke_result_t<Work&, pg::Connection&>> store(Work work) {
+    using R = std::invoke_result_t<Work&, pg::Connection&>;
+    co_return co_await chat::offload(&db_threads, [this, work = std::move(work)]() mutable -> R {
+      auto lease = store_pool.acquire();
+      if (!lease) return lease.error();
+      return work(**lease);
+    });
+  }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  std::shared_ptr<const retrieval::Knowledge> file_knowledge_;  // as loaded at start
+};
+
+}  // namespace askdb::server
