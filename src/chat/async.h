@@ -7,16 +7,17 @@
 // be used from any thread.
 #pragma once
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/execution.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -48,25 +49,54 @@ asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, const llm
                                               std::function<void(std::string_view)> on_text,
                                               CancelToken* cancel);
 
+// A value handed from another thread to a coroutine waiting for it on its own executor. The
+// coroutine owns it (a local) and co_awaits wait(); complete() may run on any thread, once.
+// Built on a timer that never fires by itself, so the wait is an ordinary asio operation that
+// keeps its io_context running.
+template <class R>
+class Completion {
+ public:
+  explicit Completion(asio::any_io_executor ex)
+      : timer_(ex, asio::steady_timer::time_point::max()) {}
+
+  // Any thread. Hands `value` over on the waiter's executor, after anything posted there
+  // before it.
+  void complete(R value) {
+    asio::post(timer_.get_executor(), [this, value = std::move(value)]() mutable {
+      result_.emplace(std::move(value));
+      timer_.cancel();
+    });
+  }
+
+  asio::awaitable<R> wait() {
+    while (!result_) {
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return std::move(*result_);
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::optional<R> result_;
+};
+
 // Runs `work` on `pool` and resumes with its result on the coroutine's executor; runs it
 // inline when `pool` is null (a command-line process may block). `work` must not throw.
+template <class R>
+asio::awaitable<R> offload_function(asio::thread_pool* pool, std::function<R()> work) {
+  if (pool == nullptr) co_return work();
+  Completion<R> done(co_await asio::this_coro::executor);
+  asio::post(*pool, [&done, &work] { done.complete(work()); });
+  co_return co_await done.wait();
+}
+
+// The same for any callable. Not itself a coroutine: GCC 12 may destroy a lambda passed by
+// value to a coroutine twice, so the lambda travels as a std::function.
 template <class Work>
 asio::awaitable<std::invoke_result_t<Work&>> offload(asio::thread_pool* pool, Work work) {
   using R = std::invoke_result_t<Work&>;
-  if (pool == nullptr) co_return work();
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
-      [pool, ex, &work](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto tracked = asio::prefer(ex, asio::execution::outstanding_work.tracked);
-        asio::post(*pool, [shared, tracked, work = std::move(work)]() mutable {
-          R result = work();
-          asio::post(tracked, [shared, result = std::move(result)]() mutable {
-            (*shared)(std::move(result));
-          });
-        });
-      },
-      asio::use_awaitable);
+  return offload_function<R>(pool, std::function<R()>(std::move(work)));
 }
 
 }  // namespace askdb::chat

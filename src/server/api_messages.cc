@@ -158,10 +158,13 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     maybe_save(progress, ctx, strand);
   };
 
-  chat::AskResult result =
-      kind == store::MessageKind::kQuestion
-          ? co_await ctx.pipeline.ask_async(text, std::move(history), events, token)
-          : co_await ctx.pipeline.run_sql_async(text, events);
+  // (No co_await inside ?: — GCC 12 mishandles the temporaries of a conditional co_await.)
+  chat::AskResult result;
+  if (kind == store::MessageKind::kQuestion) {
+    result = co_await ctx.pipeline.ask_async(text, std::move(history), events, token);
+  } else {
+    result = co_await ctx.pipeline.run_sql_async(text, events);
+  }
   ctx.in_flight.remove(message.id);
   if (kind == store::MessageKind::kQuestion) result.question = text;
 

@@ -160,18 +160,22 @@ void App::shutdown() {
   s.stopped = true;
   using namespace std::chrono;
   s.ctx.begin_stopping();
-  const auto grace = milliseconds(static_cast<int64_t>(s.config.server.shutdown_grace_s * 1000));
-  if (s.http) {
-    s.http->begin_shutdown();
-    // Answers in flight may finish within the grace; then they are stopped, which stores
-    // their partial answers as interrupted and ends their streams.
-    const auto deadline = steady_clock::now() + grace;
+  auto wait_for_answers = [&s](milliseconds limit) {
+    const auto deadline = steady_clock::now() + limit;
     while (s.ctx.in_flight.size() > 0 && steady_clock::now() < deadline) {
       std::this_thread::sleep_for(milliseconds(50));
     }
+  };
+  if (s.http) {
+    s.http->begin_shutdown();
+    // Answers in flight may finish within the grace; then they are stopped, which stores
+    // their partial answers as interrupted and ends their streams. The event loop keeps
+    // running meanwhile, and until every answer has let go of its LLM request.
+    wait_for_answers(milliseconds(static_cast<int64_t>(s.config.server.shutdown_grace_s * 1000)));
     if (s.ctx.in_flight.size() > 0) {
       spdlog::info("askdb serve: stopping {} answer(s) still in flight", s.ctx.in_flight.size());
       s.ctx.in_flight.cancel_all();
+      wait_for_answers(seconds(10));
     }
     s.http->wait_drained(milliseconds(3000));
     s.http.reset();

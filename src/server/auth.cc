@@ -97,9 +97,11 @@ asio::awaitable<std::optional<Caller>> authenticate(Exchange& ex, ServerContext&
     ex.respond_error(401, "unauthorized", "not logged in: log in to use askdb.");
     co_return std::nullopt;
   }
-  auto session = co_await ctx.store([&ctx, hash = token_hash(token)](pg::Connection& conn) {
-    return ctx.sessions.find_session(conn, hash);
-  });
+  // Lambdas in co_await expressions capture by reference only: GCC 12 destroys non-trivial
+  // values captured by such temporaries twice.
+  const std::string hash = token_hash(token);
+  auto session = co_await ctx.store(
+      [&ctx, &hash](pg::Connection& conn) { return ctx.sessions.find_session(conn, hash); });
   if (!session) {
     ex.respond_error(
         503, "unavailable",
@@ -208,9 +210,9 @@ asio::awaitable<void> handle_logout(Exchange& ex, ServerContext& ctx) {
   if (cross_site(ex)) co_return;
   const std::string token = cookie_value(ex.header("cookie"), kSessionCookie);
   if (!token.empty()) {
-    co_await ctx.store([&ctx, hash = token_hash(token)](pg::Connection& conn) {
-      return ctx.sessions.delete_session(conn, hash);
-    });
+    const std::string hash = token_hash(token);
+    co_await ctx.store(
+        [&ctx, &hash](pg::Connection& conn) { return ctx.sessions.delete_session(conn, hash); });
   }
   ex.add_header("Set-Cookie", session_cookie("", 0, secure_request(ex)));
   ex.respond(204, "");

@@ -82,11 +82,11 @@ struct ServerContext {
   void refresh_knowledge(const std::vector<store::VerifiedExample>& learned);
 
   // Runs `work(conn)` with a connection of the app store on the database threads; `work`
-  // returns a Result<T> or a Status.
+  // returns a Result<T> or a Status. (Not a coroutine itself; see chat::offload.)
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&, pg::Connection&>> store(Work work) {
     using R = std::invoke_result_t<Work&, pg::Connection&>;
-    co_return co_await chat::offload(&db_threads, [this, work = std::move(work)]() mutable -> R {
+    return chat::offload(&db_threads, [this, work = std::move(work)]() mutable -> R {
       auto lease = store_pool.acquire();
       if (!lease) return lease.error();
       return work(**lease);

@@ -1,0 +1,138 @@
+#include "store/sql_support.h"
+
+#include <cstdlib>
+
+#include "core/text.h"
+
+namespace askdb::store::detail {
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i], or 0 when there is none.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  size_t len = 0;
+  unsigned cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+void clean_strings(nlohmann::json& j) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    if (s.find('\0') != std::string::npos || !is_valid_utf8(s)) s = clean_text(s);
+  } else if (j.is_array()) {
+    for (auto& v : j) clean_strings(v);
+  } else if (j.is_object()) {
+    // Keys cannot be changed in place: rebuild the object only when one needs cleaning.
+    bool dirty_keys = false;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key().find('\0') != std::string::npos || !is_valid_utf8(it.key())) dirty_keys = true;
+      clean_strings(it.value());
+    }
+    if (dirty_keys) {
+      nlohmann::json rebuilt = nlohmann::json::object();
+      for (auto it = j.begin(); it != j.end(); ++it) rebuilt[clean_text(it.key())] = it.value();
+      j = std::move(rebuilt);
+    }
+  }
+}
+
+std::string advice_for(const std::string& message) {
+  if (message.find("SQLSTATE 42P01") != std::string::npos ||
+      message.find("SQLSTATE 3F000") != std::string::npos) {
+    return " The app store's tables are missing: run `askdb migrate` with the same store.url "
+           "(ASKDB_STORE_URL) and store.schema.";
+  }
+  if (message.find("SQLSTATE 42501") != std::string::npos) {
+    return " The role in store.url (ASKDB_STORE_URL) may not use askdb's tables: connect as the "
+           "role that ran the migrations, or grant it the privileges.";
+  }
+  if (message.find("SQLSTATE") == std::string::npos) {
+    return " Check that the app store's database (store.url, ASKDB_STORE_URL) is reachable.";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string schema_prefix(const std::string& schema) { return pg::quote_ident(schema) + "."; }
+
+Error store_error(const std::string& what, const Error& cause) {
+  return make_error(ErrorCode::kDatabase, "could not " + what + " in the app store: " +
+                                              cause.message + "." + advice_for(cause.message));
+}
+
+std::string iso_utc(std::string_view column) {
+  return "to_char(" + std::string(column) +
+         " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
+std::string clean_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '\0') {
+      ++i;
+      continue;
+    }
+    const size_t len = utf8_sequence(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+pg::Cell jsonb_param(const nlohmann::json& j) {
+  if (j.is_null() || j.is_discarded()) return std::nullopt;
+  nlohmann::json copy = j;
+  clean_strings(copy);
+  return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json json_cell(const pg::Cell& cell) {
+  if (!cell) return nullptr;
+  auto j = nlohmann::json::parse(*cell, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+std::optional<int64_t> int_cell(const pg::Cell& cell) {
+  if (!cell) return std::nullopt;
+  return std::strtoll(cell->c_str(), nullptr, 10);
+}
+
+std::optional<bool> bool_cell(const pg::Cell& cell) {
+  if (!cell) return std::nullopt;
+  return *cell == "t";
+}
+
+std::string text_cell(const pg::Cell& cell) { return cell.value_or(""); }
+
+}  // namespace askdb::store::detail
