@@ -2,6 +2,7 @@
 // the configuration, opens the workspace and prints results; everything else lives in the layers
 // below.
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -234,51 +235,92 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
 // Reads a password from stdin: one line, without echo on a terminal.
 std::string read_password(const std::string& prompt) {
   const bool tty = isatty(STDIN_FILENO);
-  if (tty) std::cerr << prompt << std::flush;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
   std::string line;
-  if (tty) std::system("stty -echo 2>/dev/null");
   std::getline(std::cin, line);
   if (tty) {
-    std::system("stty echo 2>/dev/null");
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::cerr << "\n";
   }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// The app store, migrated: for `askdb users` and `askdb migrate`. The workspace is kept open
+// with it (it holds the embedded cluster, when that is where the store lives).
+struct OpenStore {
+  Config config;
+  std::shared_ptr<chat::Workspace> workspace;
+  pg::Connection conn;
+};
+
+Result<OpenStore> open_store(const std::string& config_file) {
+  LoadOptions options;
+  options.file = config_file;
+  auto config = load_config(options);
+  if (!config) return config.error();
+  auto ws = chat::Workspace::open(*config);
+  if (!ws) return ws.error();
+  OpenStore out{*config, std::move(*ws), {}};
+  auto conn = pg::Connection::open(out.workspace->store_conninfo(), "askdb's app store");
+  if (!conn) return conn.error();
+  if (auto st = store::migrate(*conn, out.config.store.schema); !st) return st.error();
+  out.conn = std::move(*conn);
+  return out;
+}
+
+// `askdb migrate`: brings the app store's tables up to date (serve does it at start too).
+int run_migrate(const std::string& config_file) {
+  auto opened = open_store(config_file);
+  if (!opened) return fail(opened.error(), false);
+  auto applied = store::applied_migrations(opened->conn, opened->config.store.schema);
+  if (!applied) return fail(applied.error(), false);
+  std::cout << "askdb: the app store (schema " << opened->config.store.schema << ") is at version "
+            << (applied->empty() ? 0 : applied->back()) << "\n";
+  return 0;
 }
 
 // `askdb users add|passwd|list|remove`: accounts for server.auth = "local".
 int run_users(const std::string& config_file, const std::string& action, const std::string& name) {
-  LoadOptions options;
-  options.file = config_file;
-  auto config = load_config(options);
-  if (!config) return fail(config.error(), false);
-  auto ws = chat::Workspace::open(*config);
-  if (!ws) return fail((ws).error(), false);
-  std::shared_ptr<chat::Workspace> workspace = std::move(*ws);
-  auto conn = pg::Connection::open(workspace->store_conninfo(), "askdb's app store");
-  if (!conn) return fail(conn.error(), false);
-  if (auto st = store::migrate(*conn, config->store.schema); !st) return fail(st.error(), false);
-  store::UserStore users(config->store.schema);
-  Status st = ok_status();
+  auto opened = open_store(config_file);
+  if (!opened) return fail(opened.error(), false);
+  pg::Connection& conn = opened->conn;
+  store::UserStore users(opened->config.store.schema);
   if (action == "list") {
-    auto list = users.list_users(*conn);
+    auto list = users.list_users(conn);
     if (!list) return fail(list.error(), false);
+    if (list->empty()) std::cerr << "askdb: no users yet; add one with `askdb users add NAME`\n";
     for (const auto& u : *list) std::cout << u.name << "\t" << u.created_at << "\n";
     return 0;
   }
-  if (name.empty())
+  if (name.empty()) {
     return fail(make_error(ErrorCode::kUsage, "name the user: askdb users " + action + " NAME"),
                 false);
+  }
+  Status st = ok_status();
   if (action == "add" || action == "passwd") {
+    if (action == "add") {
+      if (const std::string problem = store::user_name_problem(name); !problem.empty()) {
+        return fail(make_error(ErrorCode::kUsage, problem), false);
+      }
+    }
     const std::string password = read_password("password for " + name + ": ");
     if (const std::string problem = server::password_problem(password); !problem.empty()) {
       return fail(make_error(ErrorCode::kUsage, problem), false);
     }
     auto hash = server::hash_password(password);
     if (!hash) return fail(hash.error(), false);
-    st = action == "add" ? users.add_user(*conn, name, *hash)
-                         : users.set_password(*conn, name, *hash);
+    st =
+        action == "add" ? users.add_user(conn, name, *hash) : users.set_password(conn, name, *hash);
   } else if (action == "remove") {
-    st = users.delete_user(*conn, name);
+    st = users.delete_user(conn, name);
   }
   if (!st) return fail(st.error(), false);
   std::cout << "askdb: user " << name
@@ -333,6 +375,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"add", "passwd", "remove", "list"}));
   users->add_option("name", user_name, "the user name");
+  auto* migrate = app.add_subcommand("migrate", "create or update askdb's own tables (app store)");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -349,6 +392,7 @@ int main(int argc, char** argv) {
     if (*demo) return run_serve(config_file, serve_flags, true, signals);
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
+    if (*migrate) return run_migrate(config_file);
   } catch (const std::exception& e) {
     std::cerr << "askdb: internal error: " << e.what()
               << "\nThis is a bug in askdb; please report it with the command that caused it.\n";

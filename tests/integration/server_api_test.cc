@@ -376,6 +376,50 @@ TEST_F(ServerApiTest, TheWebChatIsServed) {
   EXPECT_EQ(client_->get("/../README.md").status, 404);
 }
 
+TEST_F(ServerApiTest, TwoServersShareOneStore) {
+  // A second replica on the same app store: a conversation begun on one continues on the other.
+  Server second(llm_, "api_test");
+  HttpTestClient other(second.port());
+  const std::string id = new_conversation();
+  ASSERT_EQ(ask_streamed(id, "How many orders are there?").status, 200);
+  llm_.clear_requests();
+  HttpCall call;
+  call.method = "POST";
+  call.target = "/api/v1/conversations/" + id + "/messages";
+  call.body = json{{"question", "And only for 2024?"}}.dump();
+  call.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
+  HttpReply r = other.send(call);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.events.back().name, "done");
+  EXPECT_NE(llm_.requests().front().last_user_message().find("How many orders are there?"),
+            std::string::npos);
+  EXPECT_EQ(client_->get("/api/v1/conversations/" + id).json()["messages"].size(), 2u);
+}
+
+TEST(ProxyAuthTest, TheLoadBalancersHeaderNamesTheUser) {
+  FakeOpenAiServer llm;
+  ASSERT_TRUE(llm.start().ok());
+  Server server(llm, "proxy_test", "proxy");
+  HttpTestClient client(server.port());
+  EXPECT_EQ(client.get("/api/v1/conversations").status, 401);
+  auto as = [](const std::string& user) {
+    return std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-User", user}};
+  };
+  HttpReply created = client.send_json("POST", "/api/v1/conversations", json::object(), as("dana"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json()["id"];
+  HttpCall read;
+  read.target = "/api/v1/conversations/" + id;
+  read.headers = as("dana");
+  EXPECT_EQ(client.send(read).status, 200);
+  read.headers = as("erin");
+  EXPECT_EQ(client.send(read).status, 404);
+  HttpCall session;
+  session.target = "/api/v1/session";
+  session.headers = as("dana");
+  EXPECT_EQ(client.send(session).json()["user"], "dana");
+}
+
 class LocalAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -15,7 +15,8 @@ namespace askdb::testing {
 
 SubprocessResult run_subprocess(const std::vector<std::string>& argv,
                                 const std::map<std::string, std::string>& env, double timeout_s,
-                                const std::function<void(pid_t)>& on_started) {
+                                const std::function<void(pid_t)>& on_started,
+                                const std::string& stdin_text) {
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
@@ -39,14 +40,20 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
 
   int out_pipe[2];
   int err_pipe[2];
+  int in_pipe[2] = {-1, -1};
   SubprocessResult result;
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return result;
+  if (!stdin_text.empty() && pipe2(in_pipe, O_CLOEXEC) != 0) return result;
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    const int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
+    if (in_pipe[0] >= 0) {
+      dup2(in_pipe[0], 0);
+    } else {
+      const int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, 0);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -55,6 +62,12 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
+  if (in_pipe[0] >= 0) {
+    close(in_pipe[0]);
+    // Small texts only (a password): they fit the pipe's buffer, so this does not block.
+    [[maybe_unused]] ssize_t n = write(in_pipe[1], stdin_text.data(), stdin_text.size());
+    close(in_pipe[1]);
+  }
   if (on_started) on_started(pid);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int>(timeout_s * 1000));

@@ -21,10 +21,12 @@ struct SubprocessResult {
 // `env` is added to (and overrides) this process's environment; a value of "\x01unset" removes
 // the variable.
 // `on_started`, when set, gets the child's pid right after it starts (to signal it).
+// `stdin_text` (a few KiB at most) is the child's standard input; empty: /dev/null.
 SubprocessResult run_subprocess(const std::vector<std::string>& argv,
                                 const std::map<std::string, std::string>& env,
                                 double timeout_s = 60,
-                                const std::function<void(pid_t)>& on_started = nullptr);
+                                const std::function<void(pid_t)>& on_started = nullptr,
+                                const std::string& stdin_text = "");
 
 inline constexpr const char* kUnset = "\x01unset";
 
