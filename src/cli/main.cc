@@ -2,6 +2,7 @@
 // the configuration, opens the workspace and prints results; everything else lives in the layers
 // below.
 #include <signal.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -182,8 +183,19 @@ struct ServeFlags {
 };
 
 // `askdb serve` and `askdb demo`: the web chat and the API until Ctrl-C or SIGTERM.
+// A server holds two sockets per open chat (the browser's and the LLM's): take every file
+// descriptor the system allows.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo,
               SignalGuard& signals) {
+  raise_open_file_limit();
   LoadOptions options;
   options.file = config_file;
   auto config = load_config(options);

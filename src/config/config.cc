@@ -99,6 +99,14 @@ const std::vector<Setting>& settings() {
                    "role needs CREATE there. Empty: the embedded cluster, or database.url."),
       text_setting("store", "schema", &Config::store, &StoreConfig::schema,
                    "Schema of askdb's own tables, left out of what the LLM sees."),
+      text_setting("store", "synchronous_commit", &Config::store, &StoreConfig::synchronous_commit,
+                   "off: a store commit (a question, an answer) returns before PostgreSQL has "
+                   "flushed it to disk, so answers start sooner; a crash of PostgreSQL itself "
+                   "(not of askdb) can then lose the last half second of conversation writes. "
+                   "on: every commit waits for the disk.",
+                   {"on", "off"}),
+      number_setting("store", "pool_size", &Config::store, &StoreConfig::pool_size, 1, 1000,
+                     "Connections kept open to the app store."),
       text_setting("embedded", "home", &Config::embedded, &EmbeddedConfig::home,
                    "askdb's home (also ASKDB_HOME): the embedded cluster and its credentials. "
                    "Default ~/.local/share/askdb, /var/lib/askdb for root."),

@@ -23,8 +23,10 @@ struct DatabaseConfig {
 };
 
 struct StoreConfig {
-  std::string url;               // where conversations live; empty: see config.cc
-  std::string schema = "askdb";  // askdb's own tables; never shown to the LLM
+  std::string url;                         // where conversations live; empty: see config.cc
+  std::string schema = "askdb";            // askdb's own tables; never shown to the LLM
+  std::string synchronous_commit = "off";  // "on": each store commit waits for the disk
+  int pool_size = 6;                       // connections to the store
 };
 
 struct EmbeddedConfig {

@@ -2,8 +2,11 @@
 
 namespace askdb::pg {
 
-Pool::Pool(std::string conninfo, std::string what, int size)
-    : conninfo_(std::move(conninfo)), what_(std::move(what)), size_(size < 1 ? 1 : size) {}
+Pool::Pool(std::string conninfo, std::string what, int size, std::string on_connect)
+    : conninfo_(std::move(conninfo)),
+      what_(std::move(what)),
+      size_(size < 1 ? 1 : size),
+      on_connect_(std::move(on_connect)) {}
 
 Pool::Lease::~Lease() {
   if (pool_ != nullptr) pool_->release(std::move(conn_));
@@ -20,6 +23,9 @@ Result<Pool::Lease> Pool::acquire() {
   ++open_;
   lock.unlock();
   auto conn = Connection::open(conninfo_, what_);
+  if (conn && !on_connect_.empty()) {
+    if (auto st = conn->exec(on_connect_); !st) conn = st.error();
+  }
   if (!conn) {
     lock.lock();
     --open_;

@@ -16,8 +16,9 @@ namespace askdb::pg {
 
 class Pool {
  public:
-  // `what` names the database in messages ("the target database").
-  Pool(std::string conninfo, std::string what, int size);
+  // `what` names the database in messages ("the target database"). `on_connect`, when not
+  // empty, runs on every new connection before it is handed out (session settings).
+  Pool(std::string conninfo, std::string what, int size, std::string on_connect = "");
 
   class Lease {
    public:
@@ -43,6 +44,7 @@ class Pool {
   const std::string conninfo_;
   const std::string what_;
   const int size_;
+  const std::string on_connect_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Connection> idle_;

@@ -52,6 +52,7 @@ asio::awaitable<void> handle_create_conversation(Exchange& ex, ServerContext& ct
     respond_store_error(ex, created.error());
     co_return;
   }
+  ctx.known_conversations.add(caller->user, created->id);
   ex.add_header("Location", "/api/v1/conversations/" + created->id);
   ex.respond_json(201, store::summary_json(*created));
 }
@@ -67,7 +68,10 @@ asio::awaitable<void> handle_list_conversations(Exchange& ex, ServerContext& ctx
     co_return;
   }
   json out = json::array();
-  for (const auto& s : *list) out.push_back(store::summary_json(s));
+  for (const auto& s : *list) {
+    ctx.known_conversations.add(caller->user, s.id);
+    out.push_back(store::summary_json(s));
+  }
   ex.respond_json(200, {{"conversations", std::move(out)}});
 }
 
@@ -86,6 +90,7 @@ asio::awaitable<void> handle_get_conversation(Exchange& ex, ServerContext& ctx) 
     respond_not_found(ex, "conversation");
     co_return;
   }
+  ctx.known_conversations.add(caller->user, id);
   ex.respond_json(200, store::conversation_json(**found));
 }
 
@@ -122,6 +127,7 @@ asio::awaitable<void> handle_delete_conversation(Exchange& ex, ServerContext& ct
     respond_store_error(ex, deleted.error());
     co_return;
   }
+  ctx.known_conversations.remove(caller->user, id);
   if (!*deleted) {
     respond_not_found(ex, "conversation");
     co_return;

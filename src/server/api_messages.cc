@@ -10,6 +10,7 @@
 #include "server/api_support.h"
 #include "server/auth.h"
 #include "store/api_json.h"
+#include "store/uuid.h"
 
 namespace askdb::server {
 namespace {
@@ -97,23 +98,66 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     co_return;
   }
 
-  // Stored before the LLM is called: nothing the user typed is lost.
   const std::string conversation_id(ex.path_param("id"));
   const std::string owner = caller->user;
-  auto added = co_await ctx.store([&](pg::Connection& conn) {
-    return ctx.conversations.add_message(conn, owner, conversation_id, kind, text);
-  });
-  if (!added) {
-    respond_store_error(ex, added.error());
+  if (!store::is_uuid(conversation_id)) {
+    respond_not_found(ex, "conversation");
     co_return;
   }
-  if (!*added) {
-    respond_not_found(ex, "conversation");
+  // A conversation this server has not seen lately is looked up before anything is promised.
+  if (!ctx.known_conversations.contains(owner, conversation_id)) {
+    auto found = co_await ctx.store([&](pg::Connection& conn) {
+      return ctx.conversations.get_conversation(conn, owner, conversation_id);
+    });
+    if (!found) {
+      respond_store_error(ex, found.error());
+      co_return;
+    }
+    if (!*found) {
+      respond_not_found(ex, "conversation");
+      co_return;
+    }
+    ctx.known_conversations.add(owner, conversation_id);
+  }
+
+  // The stream starts at once with the message's id; the question is stored before the LLM is
+  // called, so nothing the user typed is lost.
+  const bool stream = ex.header("accept").find("text/event-stream") != std::string_view::npos;
+  auto sink = ex.event_sink();
+  auto push = [stream, sink](std::string_view name, const json& data) {
+    if (stream) sink->push_event(name, dump(data));
+  };
+  const std::string message_id = store::new_uuid();
+  if (stream && !co_await ex.start_events()) {
+    spdlog::info("message {}: the client left before the stream started", message_id);
+  }
+  push("status", {{"stage", "received"}, {"message_id", message_id}});
+
+  auto added = co_await ctx.store([&](pg::Connection& conn) {
+    return ctx.conversations.add_message(conn, owner, conversation_id, kind, text, message_id);
+  });
+  if (!added || !*added) {
+    if (added) ctx.known_conversations.remove(owner, conversation_id);
+    if (!stream) {
+      if (!added) {
+        respond_store_error(ex, added.error());
+      } else {
+        respond_not_found(ex, "conversation");
+      }
+      co_return;
+    }
+    push("error", {{"code", added ? "not_found" : "unavailable"},
+                   {"message", added ? "the conversation was deleted; start a new one."
+                                     : "askdb could not store the question: " +
+                                           added.error().message + " Try again in a moment."},
+                   {"message_id", message_id}});
+    sink->close();
+    co_await ex.events_closed();
     co_return;
   }
   const store::StoredMessage message = std::move(**added);
   std::vector<chat::Turn> history;
-  if (kind == store::MessageKind::kQuestion) {
+  if (kind == store::MessageKind::kQuestion && message.position > 1) {
     const int turns = std::max(ctx.config.pipeline.history_turns * 3, 20);
     auto recent = co_await ctx.store([&](pg::Connection& conn) {
       return ctx.conversations.recent_turns(conn, owner, conversation_id, turns, message.id);
@@ -125,16 +169,6 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
                    recent.error().message);
     }
   }
-
-  const bool stream = ex.header("accept").find("text/event-stream") != std::string_view::npos;
-  auto sink = ex.event_sink();
-  auto push = [stream, sink](std::string_view name, const json& data) {
-    if (stream) sink->push_event(name, dump(data));
-  };
-  if (stream && !co_await ex.start_events()) {
-    spdlog::info("message {}: the client left before the stream started", message.id);
-  }
-  push("status", {{"stage", "received"}, {"message_id", message.id}});
 
   auto token = std::make_shared<chat::CancelToken>();
   ctx.in_flight.add(message.id, token);

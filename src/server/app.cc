@@ -1,6 +1,7 @@
 #include "server/app.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -126,6 +127,12 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
   options.host = config.server.host;
   options.port = static_cast<uint16_t>(config.server.port);
   options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  // Each chat may hold a client socket and an LLM socket; leave room for files and PostgreSQL.
+  rlimit fds{};
+  if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY) {
+    const size_t usable = fds.rlim_cur > 200 ? (fds.rlim_cur - 100) / 2 : 50;
+    options.max_connections = std::min(options.max_connections, usable);
+  }
   std::string openapi_text;
   if (!read_file(*web_dir + "/openapi.json", openapi_text)) openapi_text.clear();
   auto openapi = std::make_shared<const std::string>(std::move(openapi_text));

@@ -99,7 +99,8 @@ bool EventSink::enqueue(std::string frame, uint64_t* sequence) {
   std::lock_guard lock(mu_);
   if (closed_ || ended_ || overflowed_ || gone_) return false;
   if (!queue_.empty() && queued_bytes_ + frame.size() > max_bytes_) {
-    overflowed_ = true;  // the wake-up closes the connection
+    if (!streaming_) return false;  // nothing reads the queue yet: refuse, nothing more
+    overflowed_ = true;             // the client reads too slowly: the wake-up disconnects it
   } else {
     queued_bytes_ += frame.size();
     queue_.push_back(std::move(frame));
@@ -364,6 +365,10 @@ net::awaitable<bool> Exchange::start_events() {
   }
   x.connection->watch_peer();
   x.sink->writer_done_ = false;
+  {
+    std::lock_guard lock(x.sink->mu_);
+    x.sink->streaming_ = true;
+  }
   net::co_spawn(x.connection->strand(),
                 detail::ExchangeAccess::run_event_writer(
                     x.connection, x.sink, chunked, x.server->options.event_keepalive_interval),

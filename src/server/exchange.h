@@ -50,7 +50,8 @@ class EventSink {
 
   // Queues an event (see format_sse_event). Any thread. Returns false, queuing nothing, once
   // the stream is finished, the client is gone, or the queue would exceed
-  // max_event_queue_bytes (the client reads too slowly: it is then disconnected).
+  // max_event_queue_bytes (once streaming, that means the client reads too slowly: it is
+  // then disconnected).
   bool push_event(std::string_view name, std::string_view data);
   // Queues a comment line (": text"). Any thread; false as for push_event.
   bool push_comment(std::string_view text);
@@ -75,9 +76,10 @@ class EventSink {
   mutable std::mutex mu_;  // guards the members below
   std::vector<std::string> queue_;
   size_t queued_bytes_ = 0;
-  uint64_t pushed_ = 0;  // frames accepted so far (their sequence numbers are 1..pushed_)
-  bool closed_ = false;  // close() or finish_events(): nothing more is accepted
-  bool ended_ = false;   // the exchange is over: nothing may be posted to its strand
+  uint64_t pushed_ = 0;     // frames accepted so far (their sequence numbers are 1..pushed_)
+  bool closed_ = false;     // close() or finish_events(): nothing more is accepted
+  bool ended_ = false;      // the exchange is over: nothing may be posted to its strand
+  bool streaming_ = false;  // start_events() wrote the head: a writer drains the queue
   bool overflowed_ = false;
   bool wake_pending_ = false;
   std::function<void()> wake_;  // posts a wake-up to the writer on the strand

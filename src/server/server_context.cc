@@ -6,10 +6,6 @@
 namespace askdb::server {
 namespace {
 
-// Database threads: the target's pool plus a few for the app store, so questions waiting for
-// a target connection never hold up conversation reads and writes.
-constexpr int kStoreConnections = 4;
-
 chat::PipelineDeps server_deps(const chat::Pipeline& pipeline, asio::thread_pool* db_threads) {
   chat::PipelineDeps deps = pipeline.deps();
   deps.db_threads = db_threads;
@@ -55,8 +51,11 @@ ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, A
       workspace(workspace),
       auth(auth),
       trusted_proxies(std::move(trusted)),
-      db_threads(static_cast<size_t>(config.query.pool_size + kStoreConnections)),
-      store_pool(workspace.store_conninfo(), "askdb's app store", kStoreConnections),
+      // Database threads: one per connection of either pool, so questions waiting for a
+      // target connection never hold up conversation reads and writes.
+      db_threads(static_cast<size_t>(config.query.pool_size + config.store.pool_size)),
+      store_pool(workspace.store_conninfo(), "askdb's app store", config.store.pool_size,
+                 "SET synchronous_commit = " + config.store.synchronous_commit),
       conversations(config.store.schema),
       feedback(config.store.schema),
       examples(config.store.schema),

@@ -24,6 +24,7 @@
 #include "pg/pool.h"
 #include "retrieval/knowledge.h"
 #include "server/auth_mode.h"
+#include "server/known_conversations.h"
 #include "server/rate_limiter.h"
 #include "store/conversations.h"
 #include "store/feedback.h"
@@ -72,6 +73,7 @@ struct ServerContext {
   RateLimiter api_limiter;    // every API request, by user (or address)
   RateLimiter login_limiter;  // login attempts, by user name and by address
   InFlight in_flight;
+  KnownConversations known_conversations;
 
   // True once a shutdown began (readyz answers 503 so a load balancer stops sending).
   bool stopping() const { return stopping_.load(); }

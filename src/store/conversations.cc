@@ -205,8 +205,11 @@ Result<bool> ConversationStore::delete_conversation(pg::Connection& conn, const 
 
 Result<std::optional<StoredMessage>> ConversationStore::add_message(
     pg::Connection& conn, const std::string& owner, const std::string& conversation_id,
-    MessageKind kind, const std::string& text) const {
+    MessageKind kind, const std::string& text, const std::string& message_id) const {
   if (!is_uuid(conversation_id)) return std::optional<StoredMessage>();
+  if (!message_id.empty() && !is_uuid(message_id)) {
+    return Error{ErrorCode::kInternal, "add_message: \"" + message_id + "\" is not a UUID"};
+  }
   const std::string clean = clean_text(text);
   // The UPDATE locks the conversation row and counts the message in one step, so concurrent
   // questions in one conversation get consecutive positions.
@@ -217,10 +220,12 @@ Result<std::optional<StoredMessage>> ConversationStore::add_message(
           "WHERE id = $1 AND owner = $2 RETURNING id, owner, message_count) "
           "INSERT INTO " +
           prefix_ +
-          "messages AS m (conversation_id, owner, position, kind, question) "
-          "SELECT id, owner, message_count, $3::text, $4::text FROM c RETURNING " +
+          "messages AS m (id, conversation_id, owner, position, kind, question) "
+          "SELECT coalesce($6::uuid, gen_random_uuid()), id, owner, message_count, $3::text, "
+          "$4::text FROM c RETURNING " +
           message_columns(prefix_),
-      {conversation_id, owner, message_kind_name(kind), clean, title_from_question(clean)});
+      {conversation_id, owner, message_kind_name(kind), clean, title_from_question(clean),
+       message_id.empty() ? pg::Cell() : pg::Cell(message_id)});
   if (!rows) return store_error("save the question", rows.error());
   if (rows->rows.empty()) return std::optional<StoredMessage>();
   return std::optional<StoredMessage>(parse_message(rows->rows.front()));

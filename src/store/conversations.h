@@ -70,10 +70,12 @@ class ConversationStore {
   // Stores what the person typed (`text`: the question, or the SQL for kind kSql) as the next
   // message, status kAnswering; names the conversation after it (title_from_question) while
   // its title is empty, and bumps updated_at. nullopt when the conversation is absent or
-  // another owner's.
+  // another owner's. `message_id` (a UUID, see new_uuid) is the id to give it; empty: one is
+  // made.
   Result<std::optional<StoredMessage>> add_message(pg::Connection& conn, const std::string& owner,
                                                    const std::string& conversation_id,
-                                                   MessageKind kind, const std::string& text) const;
+                                                   MessageKind kind, const std::string& text,
+                                                   const std::string& message_id = "") const;
   // One message with its feedback; nullopt when absent or another owner's.
   Result<std::optional<StoredMessage>> get_message(pg::Connection& conn, const std::string& owner,
                                                    const std::string& message_id) const;

@@ -304,6 +304,26 @@ TEST(SseTest, ProducerThatOutrunsTheClientIsCutOff) {
   producer.join();
 }
 
+TEST(SseTest, PushesBeforeAStreamAreBoundedWithoutDisconnecting) {
+  HttpServerOptions options = test_options();
+  options.max_event_queue_bytes = 1024;
+  TestServer server(
+      [](Exchange& ex) -> net::awaitable<void> {
+        int accepted = 0;
+        while (accepted < 1000 && ex.push_event("x", std::string(100, 'x'))) ++accepted;
+        ex.respond(200, std::to_string(accepted));  // a plain answer after all
+        co_return;
+      },
+      options);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto response = client.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_LT(std::stoi(response->body()), 1000);
+  EXPECT_GT(std::stoi(response->body()), 0);
+  EXPECT_TRUE(response->keep_alive());
+}
+
 TEST(SseTest, HandlerThatThrowsMidStreamCutsTheStream) {
   TestServer server([](Exchange& ex) -> net::awaitable<void> {
     co_await ex.start_events();
