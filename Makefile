@@ -36,10 +36,11 @@ test: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Benchmarks build with optimisation in their own tree (they use the tests' fake LLM server).
-bench: deps
+bench: deps web
 	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_TESTS=ON -DASKDB_BENCH=ON >/dev/null
-	cmake --build build-bench -j $(JOBS) --target bench_pipeline askdb
+	cmake --build build-bench -j $(JOBS) --target bench_pipeline bench_load askdb fake_openai
 	build-bench/bench_pipeline
+	build-bench/bench_load --max 5000 --all
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -100,10 +100,9 @@ const std::vector<Setting>& settings() {
       text_setting("store", "schema", &Config::store, &StoreConfig::schema,
                    "Schema of askdb's own tables, left out of what the LLM sees."),
       text_setting("store", "synchronous_commit", &Config::store, &StoreConfig::synchronous_commit,
-                   "off: a store commit (a question, an answer) returns before PostgreSQL has "
-                   "flushed it to disk, so answers start sooner; a crash of PostgreSQL itself "
-                   "(not of askdb) can then lose the last half second of conversation writes. "
-                   "on: every commit waits for the disk.",
+                   "on: every write of a conversation waits until PostgreSQL has it on disk. "
+                   "off: writes return sooner under heavy load, but a crash of PostgreSQL "
+                   "itself (not of askdb) can lose the last half second of them.",
                    {"on", "off"}),
       number_setting("store", "pool_size", &Config::store, &StoreConfig::pool_size, 1, 1000,
                      "Connections kept open to the app store."),

@@ -25,7 +25,7 @@ struct DatabaseConfig {
 struct StoreConfig {
   std::string url;                         // where conversations live; empty: see config.cc
   std::string schema = "askdb";            // askdb's own tables; never shown to the LLM
-  std::string synchronous_commit = "off";  // "on": each store commit waits for the disk
+  std::string synchronous_commit = "on";  // "off": store commits return before the disk has them
   int pool_size = 6;                       // connections to the store
 };
 

@@ -152,3 +152,28 @@ TEST(ConfigDocs, EverySettingHasHelpAndVariable) {
 
 }  // namespace
 }  // namespace askdb
+
+namespace askdb {
+namespace {
+
+// The annotated example shipped with askdb loads, and its values are the defaults it claims.
+TEST_F(ConfigTest, TheExampleFileLoadsAndShowsTheDefaults) {
+  auto example = load(std::string(ASKDB_SOURCE_DIR) + "/askdb.example.toml");
+  ASSERT_TRUE(example.ok()) << example.error().message;
+  auto defaults = load();
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(example->query.row_cap, defaults->query.row_cap);
+  EXPECT_EQ(example->llm.timeout_s, defaults->llm.timeout_s);
+  EXPECT_EQ(example->server.host, defaults->server.host);
+  EXPECT_EQ(example->server.port, defaults->server.port);
+  EXPECT_EQ(example->server.auth, defaults->server.auth);
+  EXPECT_EQ(example->server.shutdown_grace_s, defaults->server.shutdown_grace_s);
+  EXPECT_EQ(example->store.synchronous_commit, defaults->store.synchronous_commit);
+  EXPECT_EQ(example->store.pool_size, defaults->store.pool_size);
+  EXPECT_EQ(example->pipeline.history_turns, defaults->pipeline.history_turns);
+  EXPECT_EQ(example->server.requests_per_minute, defaults->server.requests_per_minute);
+  EXPECT_EQ(example->server.proxy_trusted, defaults->server.proxy_trusted);
+}
+
+}  // namespace
+}  // namespace askdb
