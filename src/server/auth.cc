@@ -211,8 +211,16 @@ asio::awaitable<void> handle_logout(Exchange& ex, ServerContext& ctx) {
   const std::string token = cookie_value(ex.header("cookie"), kSessionCookie);
   if (!token.empty()) {
     const std::string hash = token_hash(token);
-    co_await ctx.store(
+    auto ended = co_await ctx.store(
         [&ctx, &hash](pg::Connection& conn) { return ctx.sessions.delete_session(conn, hash); });
+    if (!ended) {
+      // The session would stay valid: say so rather than pretend the logout worked.
+      ex.respond_error(503, "unavailable",
+                       "could not end the session (askdb cannot reach its app store); try "
+                       "logging out again in a moment. " +
+                           ended.error().message);
+      co_return;
+    }
   }
   ex.add_header("Set-Cookie", session_cookie("", 0, secure_request(ex)));
   ex.respond(204, "");
