@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <chrono>
 
 #include "chat/result_json.h"
@@ -34,7 +37,8 @@ struct Progress {
   bool saving = false;
 };
 
-void maybe_save(const std::shared_ptr<Progress>& p, ServerContext& ctx, const Strand& strand) {
+void maybe_save(const std::shared_ptr<Progress>& p, ServerContext& ctx,
+                const asio::any_io_executor& strand) {
   if (p->saving || Clock::now() - p->last_save < kSaveEvery) return;
   p->saving = true;
   p->last_save = Clock::now();
@@ -175,7 +179,10 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   ex.on_client_gone([token] { token->cancel(); });
   auto progress = std::make_shared<Progress>();
   progress->message_id = message.id;
-  const Strand strand = ex.executor();
+  // The pipeline runs on the answers' own event loop (ServerContext::answers_io), so a burst
+  // of questions being answered never delays reading new requests and sending their first
+  // events here. Its events reach the client through the thread-safe event sink.
+  const asio::any_io_executor strand = asio::make_strand(ctx.answers_io);
 
   chat::PipelineEvents events;
   events.on_status = [&](std::string_view stage) {
@@ -193,12 +200,22 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   };
 
   // (No co_await inside ?: — GCC 12 mishandles the temporaries of a conditional co_await.)
-  chat::AskResult result;
-  if (kind == store::MessageKind::kQuestion) {
-    result = co_await ctx.pipeline.ask_async(text, std::move(history), events, token);
-  } else {
-    result = co_await ctx.pipeline.run_sql_async(text, events);
-  }
+  chat::Completion<chat::AskResult> answered(ex.executor());
+  asio::co_spawn(
+      strand,
+      [&]() -> asio::awaitable<void> {
+        chat::AskResult r;
+        if (kind == store::MessageKind::kQuestion) {
+          r = co_await ctx.pipeline.ask_async(text, std::move(history), events, token);
+        } else {
+          r = co_await ctx.pipeline.run_sql_async(text, events);
+        }
+        answered.complete(std::move(r));
+      },
+      asio::detached);
+  // Waits until the pipeline is done (also when the client left: the pipeline is cancelled
+  // and stores what it had); the pipeline's coroutine uses this frame's locals until then.
+  chat::AskResult result = co_await answered.wait();
   ctx.in_flight.remove(message.id);
   if (kind == store::MessageKind::kQuestion) result.question = text;
 

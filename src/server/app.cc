@@ -144,6 +144,7 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
   const int n = thread_count(config.server);
   for (int i = 0; i < n; ++i) {
     impl->threads.emplace_back([io = &impl->io] { io->run(); });
+    impl->threads.emplace_back([io = &impl->ctx.answers_io] { io->run(); });
   }
   spdlog::info("askdb serve: listening on {}:{} with {} threads, auth {}", config.server.host,
                impl->http->local_port(), n, auth_mode_name(*auth));
@@ -187,6 +188,8 @@ void App::shutdown() {
     s.http->wait_drained(milliseconds(3000));
     s.http.reset();
   }
+  s.ctx.answers_work.reset();
+  s.ctx.answers_io.stop();
   s.io.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();

@@ -54,6 +54,7 @@ ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, A
       // Database threads: one per connection of either pool, so questions waiting for a
       // target connection never hold up conversation reads and writes.
       db_threads(static_cast<size_t>(config.query.pool_size + config.store.pool_size)),
+      answers_work(answers_io.get_executor()),
       store_pool(workspace.store_conninfo(), "askdb's app store", config.store.pool_size,
                  "SET synchronous_commit = " + config.store.synchronous_commit),
       conversations(config.store.schema),

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
@@ -62,6 +64,10 @@ struct ServerContext {
   // Database work (the target's read-only queries and the app store) runs here, never on the
   // event loop's threads.
   asio::thread_pool db_threads;
+  // The pipelines of the questions being answered run on this event loop, apart from the one
+  // that reads requests and writes events (App runs both).
+  asio::io_context answers_io;
+  asio::executor_work_guard<asio::io_context::executor_type> answers_work;
   pg::Pool store_pool;
   store::ConversationStore conversations;
   store::FeedbackStore feedback;
