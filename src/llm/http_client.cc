@@ -309,6 +309,10 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     }
     {
       std::lock_guard lock(mu_);
+      if (stopping_) {
+        why = "the HTTP client is shutting down";
+        return call;
+      }
       starts_.push_back(std::move(call));
     }
     wake();
@@ -430,14 +434,18 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     std::vector<uint64_t> left;
     for (const auto& [id, call] : calls_) left.push_back(id);
     for (uint64_t id : left) finish(id, CURLE_OK, HttpFailure::kCancelled);
-    std::lock_guard lock(mu_);
-    for (auto& call : starts_) {
+    std::deque<std::unique_ptr<Call>> never_started;
+    {
+      std::lock_guard lock(mu_);
+      never_started.swap(starts_);
+    }
+    // Outside the lock: a done handler may start another request (it is then refused too).
+    for (auto& call : never_started) {
       HttpResponse out;
       out.failure = HttpFailure::kCancelled;
       out.failure_message = "the request to " + url_host_port(call->request.url) + " was cancelled";
       if (call->done) call->done(std::move(out));
     }
-    starts_.clear();
   }
 
   // Adds queued calls and performs queued cancels; returns false when the loop must stop.

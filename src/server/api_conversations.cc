@@ -173,6 +173,8 @@ asio::awaitable<void> handle_healthz(Exchange& ex, ServerContext& /*ctx*/) {
 }
 
 asio::awaitable<void> handle_readyz(Exchange& ex, ServerContext& ctx) {
+  // Unauthenticated, so limited per address: a flood must not hold the database threads.
+  if (!within_rate_limit(ex, ctx, Caller{})) co_return;
   auto database = co_await chat::offload(&ctx.db_threads, [&ctx]() -> Status {
     auto lease = ctx.workspace.pool().acquire();
     if (!lease) return lease.error();

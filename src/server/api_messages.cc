@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
@@ -42,8 +41,8 @@ void maybe_save(const std::shared_ptr<Progress>& p, ServerContext& ctx,
   if (p->saving || Clock::now() - p->last_save < kSaveEvery) return;
   p->saving = true;
   p->last_save = Clock::now();
-  asio::post(ctx.db_threads, [p, &ctx, strand, id = p->message_id, sql = p->sql,
-                              answer = p->answer] {
+  asio::post(ctx.store_threads, [p, &ctx, strand, id = p->message_id, sql = p->sql,
+                                 answer = p->answer] {
     if (auto lease = ctx.store_pool.acquire()) {
       if (auto st = ctx.conversations.save_progress(**lease, id, sql, answer); !st) {
         spdlog::warn("message {}: saving the partial answer failed: {}", id, st.error().message);
@@ -175,7 +174,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   }
 
   auto token = std::make_shared<chat::CancelToken>();
-  ctx.in_flight.add(message.id, token);
+  InFlight::Registration registered(ctx.in_flight, message.id, token);
   ex.on_client_gone([token] { token->cancel(); });
   auto progress = std::make_shared<Progress>();
   progress->message_id = message.id;
@@ -212,11 +211,26 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
         }
         answered.complete(std::move(r));
       },
-      asio::detached);
+      [&answered, id = message.id](std::exception_ptr failure) {
+        if (!failure) return;
+        // A bug: the question ends with an error rather than waiting forever.
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("message {}: the pipeline failed: {}", id, what);
+        chat::AskResult r;
+        r.error = Error{ErrorCode::kInternal,
+                        "askdb failed while answering (" + what +
+                            "); this is a bug, please report it with the server log."};
+        answered.complete(std::move(r));
+      });
   // Waits until the pipeline is done (also when the client left: the pipeline is cancelled
   // and stores what it had); the pipeline's coroutine uses this frame's locals until then.
   chat::AskResult result = co_await answered.wait();
-  ctx.in_flight.remove(message.id);
   if (kind == store::MessageKind::kQuestion) result.question = text;
 
   json outcome = chat::to_json(result, true);
@@ -245,7 +259,12 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     }
     co_return;
   }
-  if (result.error) {
+  if (!finished) {
+    push("error", {{"code", "unavailable"},
+                   {"message", "the answer could not be stored (" + finished.error().message +
+                                   "); it is shown above but will not be in the conversation."},
+                   {"message_id", message.id}});
+  } else if (result.error) {
     push("error", {{"code", error_code_name(result.error->code)},
                    {"message", result.error->message},
                    {"message_id", message.id}});

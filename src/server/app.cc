@@ -84,7 +84,8 @@ struct App::Impl {
   asio::io_context io;
   ServerContext ctx;
   std::unique_ptr<HttpServer> http;
-  std::vector<std::thread> threads;
+  std::vector<std::thread> threads;         // the HTTP event loop's
+  std::vector<std::thread> answer_threads;  // the answers' event loop's
   bool stopped = false;
 };
 
@@ -144,10 +145,12 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
   const int n = thread_count(config.server);
   for (int i = 0; i < n; ++i) {
     impl->threads.emplace_back([io = &impl->io] { io->run(); });
-    impl->threads.emplace_back([io = &impl->ctx.answers_io] { io->run(); });
+    impl->answer_threads.emplace_back([io = &impl->ctx.answers_io] { io->run(); });
   }
-  spdlog::info("askdb serve: listening on {}:{} with {} threads, auth {}", config.server.host,
-               impl->http->local_port(), n, auth_mode_name(*auth));
+  spdlog::info(
+      "askdb serve: listening on {}:{}, {} threads for requests and {} for answers, "
+      "auth {}",
+      config.server.host, impl->http->local_port(), n, n, auth_mode_name(*auth));
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -176,24 +179,43 @@ void App::shutdown() {
   };
   if (s.http) {
     s.http->begin_shutdown();
-    // Answers in flight may finish within the grace; then they are stopped, which stores
-    // their partial answers as interrupted and ends their streams. The event loop keeps
-    // running meanwhile, and until every answer has let go of its LLM request.
+    // Answers in flight may finish within the grace; then they are stopped (and any question
+    // that arrives meanwhile is stopped as soon as it registers), which stores their partial
+    // answers as interrupted and ends their streams.
     wait_for_answers(milliseconds(static_cast<int64_t>(s.config.server.shutdown_grace_s * 1000)));
     if (s.ctx.in_flight.size() > 0) {
       spdlog::info("askdb serve: stopping {} answer(s) still in flight", s.ctx.in_flight.size());
-      s.ctx.in_flight.cancel_all();
-      wait_for_answers(seconds(10));
     }
+    s.ctx.in_flight.cancel_all();
+    wait_for_answers(seconds(10));
     s.http->wait_drained(milliseconds(3000));
     s.http.reset();
   }
+  // Whatever is still answering (a query past its grace, say) is marked for what it is.
+  if (const auto stuck = s.ctx.in_flight.ids(); !stuck.empty()) {
+    spdlog::warn("askdb serve: {} answer(s) did not stop in time; marking them interrupted",
+                 stuck.size());
+    if (auto lease = s.ctx.store_pool.acquire()) {
+      if (auto st = s.ctx.conversations.mark_interrupted(**lease, stuck); !st) {
+        spdlog::warn("could not mark them: {}", st.error().message);
+      }
+    }
+  }
+  // The answers' loop runs out of work once every pipeline has ended; it is stopped outright
+  // only if one still hangs after that.
   s.ctx.answers_work.reset();
+  const auto deadline = steady_clock::now() + seconds(5);
+  while (!s.ctx.answers_io.stopped() && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
   s.ctx.answers_io.stop();
   s.io.stop();
+  for (auto& t : s.answer_threads) t.join();
   for (auto& t : s.threads) t.join();
+  s.answer_threads.clear();
   s.threads.clear();
   s.ctx.db_threads.join();
+  s.ctx.store_threads.join();
 }
 
 }  // namespace askdb::server

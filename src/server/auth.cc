@@ -34,10 +34,34 @@ std::string_view origin_authority(std::string_view origin) {
   return origin.substr(scheme + 3);
 }
 
-// A request another site's page could have sent: refuse it whatever the auth mode.
-bool cross_site(Exchange& ex) {
+// The host name of a Host header value: "127.0.0.1:8080" → "127.0.0.1", "[::1]:80" → "::1".
+std::string host_name(std::string_view host) {
+  if (host.starts_with('[')) {
+    const size_t close = host.find(']');
+    return std::string(host.substr(1, close == std::string_view::npos ? host.size() : close - 1));
+  }
+  const size_t colon = host.rfind(':');
+  return std::string(colon == std::string_view::npos ? host : host.substr(0, colon));
+}
+
+// A request another site's page could have sent: refuse it whatever the auth mode. Without a
+// login (auth none, loopback only), the Host must be a loopback name too, or a page on another
+// name that a DNS trick pointed at 127.0.0.1 could read everything.
+bool cross_site(Exchange& ex, const ServerContext& ctx) {
+  if (ctx.auth == AuthMode::kNone) {
+    const std::string host = to_lower(host_name(ex.header("host")));
+    if (!host.empty() && !is_loopback_host(host) && host != to_lower(ctx.config.server.host)) {
+      ex.respond_error(403, "forbidden",
+                       "this askdb runs without login and answers only to loopback addresses "
+                       "(127.0.0.1, localhost, [::1]); \"" +
+                           host + "\" is not one. Open it through 127.0.0.1 or localhost.");
+      return true;
+    }
+  }
   const std::string_view origin = ex.header("origin");
-  if (!origin.empty() && origin != "null" && origin_authority(origin) != ex.header("host")) {
+  const bool opaque = origin == "null" && state_changing(ex.method());  // sandboxed frames
+  if (opaque ||
+      (!origin.empty() && origin != "null" && origin_authority(origin) != ex.header("host"))) {
     ex.respond_error(403, "forbidden",
                      "cross-site request refused: the Origin header does not match this "
                      "server. Use the web chat served by askdb, or call the API without an "
@@ -67,7 +91,7 @@ std::string session_cookie(const std::string& token, int max_age_s, bool secure)
 }  // namespace
 
 asio::awaitable<std::optional<Caller>> authenticate(Exchange& ex, ServerContext& ctx) {
-  if (cross_site(ex)) co_return std::nullopt;
+  if (cross_site(ex, ctx)) co_return std::nullopt;
   switch (ctx.auth) {
     case AuthMode::kNone:
       co_return Caller{};
@@ -140,7 +164,7 @@ asio::awaitable<void> handle_session(Exchange& ex, ServerContext& ctx) {
 }
 
 asio::awaitable<void> handle_login(Exchange& ex, ServerContext& ctx) {
-  if (cross_site(ex)) co_return;
+  if (cross_site(ex, ctx)) co_return;
   if (ctx.auth != AuthMode::kLocal) {
     ex.respond_error(404, "not_found",
                      std::string("there is no login here: this askdb uses auth \"") +
@@ -207,7 +231,7 @@ asio::awaitable<void> handle_login(Exchange& ex, ServerContext& ctx) {
 }
 
 asio::awaitable<void> handle_logout(Exchange& ex, ServerContext& ctx) {
-  if (cross_site(ex)) co_return;
+  if (cross_site(ex, ctx)) co_return;
   const std::string token = cookie_value(ex.header("cookie"), kSessionCookie);
   if (!token.empty()) {
     const std::string hash = token_hash(token);

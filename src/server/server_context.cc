@@ -22,8 +22,13 @@ RateLimiter::Options per_minute(double count, double burst) {
 }  // namespace
 
 void InFlight::add(const std::string& message_id, std::shared_ptr<chat::CancelToken> token) {
-  std::lock_guard lock(mu_);
-  tokens_[message_id] = std::move(token);
+  bool cancel_now = false;
+  {
+    std::lock_guard lock(mu_);
+    tokens_[message_id] = token;
+    cancel_now = cancelling_;
+  }
+  if (cancel_now) token->cancel();
 }
 
 void InFlight::remove(const std::string& message_id) {
@@ -35,6 +40,7 @@ void InFlight::cancel_all() {
   std::vector<std::shared_ptr<chat::CancelToken>> tokens;
   {
     std::lock_guard lock(mu_);
+    cancelling_ = true;
     for (const auto& [id, token] : tokens_) tokens.push_back(token);
   }
   for (const auto& token : tokens) token->cancel();
@@ -45,15 +51,21 @@ size_t InFlight::size() const {
   return tokens_.size();
 }
 
+std::vector<std::string> InFlight::ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, token] : tokens_) out.push_back(id);
+  return out;
+}
+
 ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, AuthMode auth,
                              std::vector<Network> trusted)
     : config(config),
       workspace(workspace),
       auth(auth),
       trusted_proxies(std::move(trusted)),
-      // Database threads: one per connection of either pool, so questions waiting for a
-      // target connection never hold up conversation reads and writes.
-      db_threads(static_cast<size_t>(config.query.pool_size + config.store.pool_size)),
+      db_threads(static_cast<size_t>(config.query.pool_size)),
+      store_threads(static_cast<size_t>(config.store.pool_size)),
       answers_work(answers_io.get_executor()),
       store_pool(workspace.store_conninfo(), "askdb's app store", config.store.pool_size,
                  "SET synchronous_commit = " + config.store.synchronous_commit),

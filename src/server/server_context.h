@@ -42,13 +42,33 @@ namespace asio = boost::asio;
 // grace period (their partial answers are stored as interrupted). Thread-safe.
 class InFlight {
  public:
+  // Registers a question; once cancel_all() has run, its token is cancelled at once.
   void add(const std::string& message_id, std::shared_ptr<chat::CancelToken> token);
   void remove(const std::string& message_id);
+  // Cancels every question registered now and from now on.
   void cancel_all();
   size_t size() const;
+  std::vector<std::string> ids() const;
+
+  // Removes its question when it goes out of scope, however the handler ends.
+  class Registration {
+   public:
+    Registration(InFlight& in_flight, std::string id, std::shared_ptr<chat::CancelToken> token)
+        : in_flight_(in_flight), id_(std::move(id)) {
+      in_flight_.add(id_, std::move(token));
+    }
+    ~Registration() { in_flight_.remove(id_); }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+
+   private:
+    InFlight& in_flight_;
+    std::string id_;
+  };
 
  private:
   mutable std::mutex mu_;
+  bool cancelling_ = false;
   std::map<std::string, std::shared_ptr<chat::CancelToken>> tokens_;
 };
 
@@ -61,9 +81,11 @@ struct ServerContext {
   const AuthMode auth;
   const std::vector<Network> trusted_proxies;
 
-  // Database work (the target's read-only queries and the app store) runs here, never on the
-  // event loop's threads.
+  // Database work runs on these threads, never on the event loops': one per connection of
+  // the target's pool, one per connection of the app store's, so questions waiting for the
+  // target never hold up sessions, conversations and answers being stored.
   asio::thread_pool db_threads;
+  asio::thread_pool store_threads;
   // The pipelines of the questions being answered run on this event loop, apart from the one
   // that reads requests and writes events (App runs both).
   asio::io_context answers_io;
@@ -94,7 +116,7 @@ struct ServerContext {
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&, pg::Connection&>> store(Work work) {
     using R = std::invoke_result_t<Work&, pg::Connection&>;
-    return chat::offload(&db_threads, [this, work = std::move(work)]() mutable -> R {
+    return chat::offload(&store_threads, [this, work = std::move(work)]() mutable -> R {
       auto lease = store_pool.acquire();
       if (!lease) return lease.error();
       return work(**lease);

@@ -267,6 +267,14 @@ TEST_F(ServerApiTest, BadRequestsGetClearErrors) {
   cross_site.headers = {{"Content-Type", "application/json"}, {"Origin", "https://evil.example"}};
   EXPECT_EQ(client_->send(cross_site).status, 403);
 
+  // Without a login, only loopback names: a DNS-rebound page on another name is refused.
+  HttpCall rebound;
+  rebound.target = "/api/v1/conversations";
+  rebound.headers = {{"Host", "evil.example:" + std::to_string(server_->port())}};
+  EXPECT_EQ(client_->send(rebound).status, 403);
+  rebound.headers = {{"Host", "localhost:" + std::to_string(server_->port())}};
+  EXPECT_EQ(client_->send(rebound).status, 200);
+
   HttpCall big = malformed;
   big.body = std::string(2 * 1024 * 1024, 'x');
   EXPECT_EQ(client_->send(big).status, 413);
