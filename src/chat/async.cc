@@ -29,7 +29,7 @@ void CancelToken::hold(std::shared_ptr<llm::Call> call) {
   if (cancel_now && call) call->cancel();
 }
 
-asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, const llm::Request& request,
+asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, llm::Request request,
                                               std::function<void(std::string_view)> on_text,
                                               CancelToken* cancel) {
   auto ex = co_await asio::this_coro::executor;
@@ -44,6 +44,7 @@ asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, const llm
   auto call = provider.start(request, std::move(sink), [&done](Result<llm::Reply> reply) {
     done.complete(std::move(reply));
   });
+  request = llm::Request{};  // the provider has its encoded copy: hold the prompt once
   if (cancel != nullptr) cancel->hold(call);
   co_return co_await done.wait();
 }

@@ -43,9 +43,10 @@ class CancelToken {
   std::shared_ptr<llm::Call> call_;
 };
 
-// Sends `request` through `provider` and resumes with the reply. Each piece of text is handed
+// Sends `request` through `provider` and resumes with the reply; the request is released as
+// soon as the provider has encoded it. Each piece of text is handed
 // to `on_text` (may be empty) on the coroutine's executor, in order, before the reply.
-asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, const llm::Request& request,
+asio::awaitable<Result<llm::Reply>> llm_reply(llm::Provider& provider, llm::Request request,
                                               std::function<void(std::string_view)> on_text,
                                               CancelToken* cancel);
 

@@ -250,10 +250,23 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
 
   const int max_attempts = 1 + deps_.config->pipeline.max_retries;
   std::optional<Error> last_error;
+  // The request (the schema, the examples: tens of KB) goes to the provider, which keeps only
+  // its encoded copy while the LLM writes; a retry rebuilds it (the same prompt, the same
+  // result) and appends the earlier attempts, so a server with thousands of questions in
+  // flight holds each prompt once.
+  std::vector<llm::Message> retry_turns;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    if (attempt > 0) {
+      request = sql_request(question, history);
+      if (!request) {
+        result.error = request.error();
+        co_return finish();
+      }
+      for (const auto& m : retry_turns) request->messages.push_back(m);
+    }
     status(events, "writing_sql");
     start = Clock::now();
-    auto reply = co_await llm_reply(*deps_.llm, *request, {}, cancel.get());
+    auto reply = co_await llm_reply(*deps_.llm, std::move(*request), {}, cancel.get());
     add_timing(result, "write_sql", ms_since(start));
     if (cancel && cancel->cancelled()) {
       result.cancelled = true;
@@ -294,8 +307,8 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
       result.error = retry.error();
       co_return finish();
     }
-    request->messages.push_back({llm::Role::kAssistant, reply->text});
-    request->messages.push_back({llm::Role::kUser, *retry});
+    retry_turns.push_back({llm::Role::kAssistant, reply->text});
+    retry_turns.push_back({llm::Role::kUser, *retry});
   }
   if (last_error) {
     Error e = *last_error;
@@ -306,9 +319,6 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
     result.error = e;
     co_return finish();
   }
-  // The SQL prompt (the schema, the examples: tens of KB) is not needed while the answer
-  // streams; a server holding thousands of answers open should not keep it.
-  request = llm::Request{};
   co_await answer(result, history, events, cancel.get());
   co_return finish();
 }
@@ -341,7 +351,7 @@ asio::awaitable<void> Pipeline::answer(AskResult& result, const std::vector<Turn
   request->temperature = deps_.config->llm.temperature;
   std::string partial;
   auto reply = co_await llm_reply(
-      *deps_.llm, *request,
+      *deps_.llm, std::move(*request),
       [&](std::string_view delta) {
         partial.append(delta);
         if (events.on_answer) events.on_answer(delta);

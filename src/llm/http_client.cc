@@ -52,6 +52,9 @@ std::string_view trim_ws(std::string_view s) {
 // Everything the curl callbacks touch during one transfer.
 struct Transfer {
   const BodySink* sink = nullptr;
+  // The request body curl sends from (CURLOPT_POSTFIELDS). Freed once the final response head
+  // arrives: by then it has been sent, and an LLM prompt can be tens of KB per stream.
+  std::string* request_body = nullptr;
   HttpHead head;
   std::string error_body;
   bool stopped = false;
@@ -79,6 +82,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         status = status * 10 + (line[i] - '0');
       }
       t->head.status = status;
+      if (status >= 200 && t->request_body != nullptr) {
+        std::string().swap(*t->request_body);
+        t->request_body = nullptr;
+      }
     }
     return n;
   }
@@ -484,6 +491,7 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     call->headers.reset(list);
     Transfer& t = call->transfer;
     t.sink = &call->sink;
+    t.request_body = &call->request.body;
     t.idle_timeout_s = request.idle_timeout_s;
     t.last_activity = Clock::now();
     if (request.idle_timeout_s > 0) has_idle_limits_ = true;
