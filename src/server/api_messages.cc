@@ -198,11 +198,11 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     maybe_save(progress, ctx, strand);
   };
 
-  // (No co_await inside ?: — GCC 12 mishandles the temporaries of a conditional co_await.)
   chat::Completion<chat::AskResult> answered(ex.executor());
   asio::co_spawn(
       strand,
       [&]() -> asio::awaitable<void> {
+        // (No co_await inside ?: — GCC 12 mishandles the temporaries of a conditional one.)
         chat::AskResult r;
         if (kind == store::MessageKind::kQuestion) {
           r = co_await ctx.pipeline.ask_async(text, std::move(history), events, token);
