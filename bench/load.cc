@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "llm/sse.h"
+#include "support/subprocess.h"
 
 extern char** environ;
 
@@ -526,15 +527,7 @@ rlim_t raise_open_files() {
 // askdb's environment: this one's, less anything that would point it at another database or
 // LLM, plus the home, the fake LLM and the API rate limit at its maximum.
 std::vector<std::string> askdb_env(const std::string& home, int llm_port) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string kv = *e;
-    if (kv.rfind("ASKDB_", 0) == 0 || kv.rfind("OPENAI_", 0) == 0 ||
-        kv.rfind("DATABASE_URL=", 0) == 0 || kv.rfind("PG", 0) == 0) {
-      continue;
-    }
-    env.push_back(kv);
-  }
+  std::vector<std::string> env = askdb::testing::environment_without_askdb_settings();
   env.push_back("ASKDB_HOME=" + home);
   env.push_back("ASKDB_LLM_PROVIDER=openai");
   env.push_back("ASKDB_LLM_BASE_URL=http://127.0.0.1:" + std::to_string(llm_port) + "/v1");

@@ -25,8 +25,7 @@
 
 #include "chat/workspace.h"
 #include "support/fake_openai_server.h"
-
-extern char** environ;
+#include "support/subprocess.h"
 
 namespace {
 
@@ -123,15 +122,7 @@ int main(int argc, char** argv) {
               percentile(total, 0.5), percentile(total, 0.99));
 
   // Cold processes: `askdb ask` with the cluster already running (this process holds it).
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string kv = *e;
-    if (kv.rfind("ASKDB_", 0) == 0 || kv.rfind("OPENAI_", 0) == 0 ||
-        kv.rfind("DATABASE_URL=", 0) == 0 || kv.rfind("PG", 0) == 0) {
-      continue;
-    }
-    env_strings.push_back(kv);
-  }
+  std::vector<std::string> env_strings = askdb::testing::environment_without_askdb_settings();
   env_strings.push_back("ASKDB_HOME=" + home);
   env_strings.push_back("ASKDB_LLM_BASE_URL=" + llm.base_url());
   env_strings.push_back("ASKDB_LLM_MODEL=fake");

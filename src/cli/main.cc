@@ -73,6 +73,16 @@ int fail(const Error& error, bool json) {
   return exit_code_for(error.code);
 }
 
+// On a terminal, says so before the slow first start that creates the embedded cluster.
+void announce_first_run(const Config& config) {
+  if (config.target != TargetKind::kEmbedded || !isatty(STDERR_FILENO)) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(config.embedded.home + "/cluster.json", ec)) {
+    std::cerr << "askdb: first run: creating the embedded demo database in " << config.embedded.home
+              << " (about 10 seconds)...\n";
+  }
+}
+
 // Shared: the signal thread holds it too, so Ctrl-C during shutdown never sees it destroyed.
 std::shared_ptr<chat::Workspace> open_workspace(const std::string& config_file, bool json,
                                                 int& exit_code) {
@@ -83,13 +93,7 @@ std::shared_ptr<chat::Workspace> open_workspace(const std::string& config_file, 
     exit_code = fail(config.error(), json);
     return nullptr;
   }
-  if (config->target == TargetKind::kEmbedded && isatty(STDERR_FILENO)) {
-    std::error_code ec;
-    if (!std::filesystem::exists(config->embedded.home + "/cluster.json", ec)) {
-      std::cerr << "askdb: first run: creating the embedded demo database in "
-                << config->embedded.home << " (about 10 seconds)...\n";
-    }
-  }
+  announce_first_run(*config);
   auto ws = chat::Workspace::open(*config);
   if (!ws) {
     exit_code = fail(ws.error(), json);
@@ -213,13 +217,7 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
                  "`askdb serve` to chat with your database.\n";
     return 2;
   }
-  if (config->target == TargetKind::kEmbedded && isatty(STDERR_FILENO)) {
-    std::error_code ec;
-    if (!std::filesystem::exists(config->embedded.home + "/cluster.json", ec)) {
-      std::cerr << "askdb: first run: creating the embedded demo database in "
-                << config->embedded.home << " (about 10 seconds)...\n";
-    }
-  }
+  announce_first_run(*config);
   auto ws = chat::Workspace::open(*config);
   if (!ws) return fail(ws.error(), false);
   std::shared_ptr<chat::Workspace> workspace = std::move(*ws);

@@ -10,6 +10,9 @@ namespace askdb {
 
 // True when `s` is well-formed UTF-8 (no overlong forms, no surrogates).
 bool is_valid_utf8(std::string_view s);
+// The length (1-4) of the well-formed UTF-8 sequence at s[i], or 0 when there is none
+// (overlong forms, surrogates and code points past U+10FFFF are not well-formed).
+size_t utf8_sequence_length(std::string_view s, size_t i);
 
 std::string_view trim(std::string_view s);
 std::string to_lower(std::string_view s);  // ASCII only

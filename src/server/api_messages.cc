@@ -110,7 +110,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   // A conversation this server has not seen lately is looked up before anything is promised.
   if (!ctx.known_conversations.contains(owner, conversation_id)) {
     auto found = co_await ctx.store([&](pg::Connection& conn) {
-      return ctx.conversations.get_conversation(conn, owner, conversation_id);
+      return ctx.conversations.get_summary(conn, owner, conversation_id);
     });
     if (!found) {
       respond_store_error(ex, found.error());

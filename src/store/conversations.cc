@@ -179,6 +179,17 @@ Result<std::optional<Conversation>> ConversationStore::get_conversation(
   return std::optional<Conversation>(std::move(c));
 }
 
+Result<std::optional<ConversationSummary>> ConversationStore::get_summary(
+    pg::Connection& conn, const std::string& owner, const std::string& id) const {
+  if (!is_uuid(id)) return std::optional<ConversationSummary>();
+  auto rows = conn.query("SELECT " + summary_columns() + " FROM " + prefix_ +
+                             "conversations c WHERE c.id = $1 AND c.owner = $2",
+                         {id, owner});
+  if (!rows) return store_error("read conversation " + id, rows.error());
+  if (rows->rows.empty()) return std::optional<ConversationSummary>();
+  return std::optional<ConversationSummary>(parse_summary(rows->rows.front()));
+}
+
 Result<std::optional<ConversationSummary>> ConversationStore::rename_conversation(
     pg::Connection& conn, const std::string& owner, const std::string& id,
     const std::string& title) const {

@@ -57,6 +57,10 @@ class ConversationStore {
   Result<std::optional<Conversation>> get_conversation(pg::Connection& conn,
                                                        const std::string& owner,
                                                        const std::string& id) const;
+  // The conversation without its messages (one small row); nullopt as for get_conversation.
+  Result<std::optional<ConversationSummary>> get_summary(pg::Connection& conn,
+                                                         const std::string& owner,
+                                                         const std::string& id) const;
   // Sets the title (as given; the caller bounds its length) and bumps updated_at.
   Result<std::optional<ConversationSummary>> rename_conversation(pg::Connection& conn,
                                                                  const std::string& owner,

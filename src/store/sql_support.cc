@@ -7,37 +7,6 @@
 namespace askdb::store::detail {
 namespace {
 
-// The length of the well-formed UTF-8 sequence at s[i], or 0 when there is none.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  unsigned cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
-
 void clean_strings(nlohmann::json& j) {
   if (j.is_string()) {
     auto& s = j.get_ref<std::string&>();
@@ -98,7 +67,7 @@ std::string clean_text(std::string_view s) {
       ++i;
       continue;
     }
-    const size_t len = utf8_sequence(s, i);
+    const size_t len = utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
       ++i;

@@ -116,4 +116,17 @@ std::map<std::string, std::string> isolated_askdb_env(const std::string& home) {
   return env;
 }
 
+std::vector<std::string> environment_without_askdb_settings() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv = *e;
+    if (kv.starts_with("ASKDB_") || kv.starts_with("OPENAI_") || kv.starts_with("DATABASE_URL=") ||
+        kv.starts_with("PG")) {
+      continue;
+    }
+    env.push_back(kv);
+  }
+  return env;
+}
+
 }  // namespace askdb::testing
