@@ -25,12 +25,17 @@
 namespace askdb::llm {
 
 struct HttpRequest {
+  std::string method = "POST";                               // "POST", "GET", "PUT"
   std::string url;                                           // http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;  // name, value
-  std::string body;                                          // sent as is (POST)
-  double connect_timeout_s = 10;  // TCP + TLS handshake; 0: curl's default
-  double timeout_s = 120;         // the whole exchange, first byte to last; 0: none
-  double idle_timeout_s = 0;      // longest silence once connected; 0: only timeout_s applies
+  std::string body;                                          // sent as is (POST, PUT)
+  // When set, sent instead of `body` and shared with the caller (who may send it again).
+  std::shared_ptr<const std::string> shared_body;
+  double connect_timeout_s = 10;     // TCP + TLS handshake; 0: curl's default
+  double timeout_s = 120;            // the whole exchange, first byte to last; 0: none
+  double first_byte_timeout_s = 0;   // start → first byte of the reply; 0: only timeout_s
+  double idle_timeout_s = 0;         // longest silence once connected; 0: only timeout_s applies
+  std::string ca_bundle;             // PEM file of CAs to trust; "": the system's store
 };
 
 // What failed below HTTP. Callers (and, later, retries) decide by kind, users read the message.
@@ -41,6 +46,7 @@ enum class HttpFailure {
   kConnect,         // the TCP connection was refused or unreachable
   kConnectTimeout,  // connecting took longer than connect_timeout_s
   kTimeout,         // the exchange took longer than timeout_s
+  kFirstByteTimeout,  // no reply began within first_byte_timeout_s
   kIdleTimeout,     // nothing arrived for idle_timeout_s
   kTls,             // TLS handshake or certificate verification failed
   kNoReply,         // the server closed the connection without an HTTP reply
@@ -99,7 +105,7 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Starts `request` as an HTTP POST and returns at once. `on_body` (may be empty) and then
+  // Starts `request` (a POST unless it says otherwise) and returns at once. `on_body` (may be empty) and then
   // `on_done` run on the transfer thread. An exception thrown by `on_body` is caught: the
   // request stops with failure kOther and sink_error set.
   std::shared_ptr<HttpCall> start(HttpRequest request, BodySink on_body, HttpDone on_done) const;
@@ -107,6 +113,11 @@ class HttpClient {
   // Sends `request` and returns when the reply has been read, the sink stopped it, or it
   // failed. Never throws, except to rethrow an exception thrown by `on_body`.
   HttpResponse post(const HttpRequest& request, const BodySink& on_body) const;
+
+  // Runs `fn` on the transfer thread once `seconds` have passed (a retry's wait, say), unless
+  // the returned handle is cancelled first. Pending timers are dropped, unrun, by the
+  // destructor.
+  std::shared_ptr<HttpCall> after(double seconds, std::function<void()> fn) const;
 
   // Requests in flight now (for metrics and tests).
   size_t in_flight() const;
