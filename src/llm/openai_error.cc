@@ -177,6 +177,7 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
       message += ": is the LLM server running? check ASKDB_LLM_BASE_URL (now " + base_url + ")";
       break;
     case HttpFailure::kTimeout:
+    case HttpFailure::kFirstByteTimeout:
     case HttpFailure::kIdleTimeout:
       message +=
           ": the model may be overloaded or the reply too long; try again or raise "
@@ -211,6 +212,7 @@ bool is_retryable(const HttpResponse& response) {
     case HttpFailure::kConnect:
     case HttpFailure::kConnectTimeout:
     case HttpFailure::kTimeout:
+    case HttpFailure::kFirstByteTimeout:
     case HttpFailure::kIdleTimeout:
     case HttpFailure::kNoReply:
     case HttpFailure::kBrokenReply:
