@@ -277,8 +277,7 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
       result.error = reply.error();
       co_return finish();
     }
-    result.tokens.prompt_tokens += reply->usage.prompt_tokens;
-    result.tokens.completion_tokens += reply->usage.completion_tokens;
+    record_usage(result, "write_sql", *reply);
 
     auto extracted = extract_sql(reply->text);
     std::string sql = extracted ? extracted->sql : "";
@@ -370,8 +369,21 @@ asio::awaitable<void> Pipeline::answer(AskResult& result, const std::vector<Turn
     co_return;
   }
   result.answer = std::string(trim(reply->text));
-  result.tokens.prompt_tokens += reply->usage.prompt_tokens;
-  result.tokens.completion_tokens += reply->usage.completion_tokens;
+  record_usage(result, "answer", *reply);
+}
+
+void Pipeline::record_usage(AskResult& result, std::string_view stage,
+                            const llm::Reply& reply) const {
+  LlmCall call{std::string(stage), reply.model.empty() ? deps_.llm->model() : reply.model,
+               reply.usage, std::nullopt};
+  if (deps_.prices != nullptr) call.cost_usd = deps_.prices->cost_usd(call.model, call.usage);
+  result.tokens.prompt_tokens += call.usage.prompt_tokens;
+  result.tokens.completion_tokens += call.usage.completion_tokens;
+  const bool priced_so_far = result.llm_calls.empty() || result.cost_usd.has_value();
+  result.cost_usd = priced_so_far && call.cost_usd
+                        ? std::optional<double>(result.cost_usd.value_or(0) + *call.cost_usd)
+                        : std::nullopt;
+  result.llm_calls.push_back(std::move(call));
 }
 
 asio::awaitable<void> Pipeline::answer_without_llm(AskResult& result,
@@ -380,9 +392,10 @@ asio::awaitable<void> Pipeline::answer_without_llm(AskResult& result,
   const auto best = retrieval::rank_examples(*knowledge, result.question, 1);
   const double threshold = deps_.config->pipeline.verified_match;
   const char* enable =
-      "To let askdb write SQL for any question, configure an LLM: ASKDB_LLM_BASE_URL and "
-      "ASKDB_LLM_MODEL for an OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1), or "
-      "OPENAI_API_KEY for OpenAI.";
+      "To let askdb write SQL for any question, configure an LLM: AWS credentials and "
+      "AWS_REGION for Claude on Amazon Bedrock, ANTHROPIC_API_KEY for Anthropic, "
+      "OPENAI_API_KEY for OpenAI, or ASKDB_LLM_BASE_URL and ASKDB_LLM_MODEL for an "
+      "OpenAI-compatible server (Ollama: http://127.0.0.1:11434/v1).";
   if (best.empty() || best[0].similarity < threshold) {
     std::string msg =
         "no LLM is configured, and the question does not closely match a verified "

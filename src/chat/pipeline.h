@@ -23,6 +23,7 @@
 #include "chat/async.h"
 #include "chat/prompts.h"
 #include "config/config.h"
+#include "llm/pricing.h"
 #include "llm/provider.h"
 #include "pg/connection.h"
 #include "pg/pool.h"
@@ -49,6 +50,14 @@ struct VerifiedMatch {
   double similarity = 0;
 };
 
+// One call to the LLM while answering: what it was for, and what it used.
+struct LlmCall {
+  std::string stage;  // "write_sql", "answer"
+  std::string model;
+  llm::Usage usage;
+  std::optional<double> cost_usd;  // nullopt when the model has no price
+};
+
 struct AskResult {
   std::string question;
   std::string sql;  // the statement that ran, as guarded; empty when none ran
@@ -58,7 +67,9 @@ struct AskResult {
   std::string answer;
   std::vector<Attempt> attempts;
   std::vector<std::pair<std::string, double>> timings_ms;  // stage → milliseconds, in order
-  llm::Usage tokens;
+  llm::Usage tokens;                // all LLM calls of this answer together
+  std::vector<LlmCall> llm_calls;   // each LLM call, in order
+  std::optional<double> cost_usd;   // of all calls; nullopt when the model has no price
   std::optional<VerifiedMatch> verified;  // answered from a verified question, without an LLM
   std::optional<Error> error;
   bool cancelled = false;  // stopped by its CancelToken; `answer` holds what had arrived
@@ -77,6 +88,7 @@ struct PipelineDeps {
   const Config* config = nullptr;
   pg::Pool* pool = nullptr;      // connections as the read-only role
   llm::Provider* llm = nullptr;  // null: no LLM configured
+  const llm::PriceTable* prices = nullptr;  // null: costs are not computed
   const retrieval::Catalog* catalog = nullptr;
   const retrieval::SharedKnowledge* knowledge = nullptr;
   asio::thread_pool* db_threads = nullptr;  // null: database calls block the caller
@@ -113,6 +125,8 @@ class Pipeline {
   const PipelineDeps& deps() const { return deps_; }
 
  private:
+  // Adds one LLM call's usage (and cost, when priced) to the result.
+  void record_usage(AskResult& result, std::string_view stage, const llm::Reply& reply) const;
   // Guards and runs `sql`, filling result on success; returns the error otherwise.
   asio::awaitable<std::optional<Error>> guard_and_run(const std::string& sql, AskResult& result,
                                                       const PipelineEvents& events) const;

@@ -68,7 +68,7 @@ json to_json(const AskResult& r, bool with_answer) {
   json timings = json::object();
   for (const auto& [stage, ms] : r.timings_ms) timings[stage] = std::round(ms * 1000) / 1000;
   out["timings_ms"] = timings;
-  out["tokens"] = {{"prompt", r.tokens.prompt_tokens}, {"completion", r.tokens.completion_tokens}};
+  out["tokens"] = tokens_json(r);
   if (r.verified) {
     out["verified_match"] = {{"question", r.verified->question},
                              {"similarity", std::round(r.verified->similarity * 1000) / 1000}};
@@ -77,6 +77,25 @@ json to_json(const AskResult& r, bool with_answer) {
     out["error"] = {{"code", error_code_name(r.error->code)}, {"message", r.error->message}};
   }
   return out;
+}
+
+// Token usage and cost: totals, then each LLM call. Costs in USD, null when unpriced.
+json tokens_json(const AskResult& r) {
+  const auto usd = [](const std::optional<double>& v) {
+    return v ? json(std::round(*v * 1e6) / 1e6) : json(nullptr);
+  };
+  json calls = json::array();
+  for (const auto& c : r.llm_calls) {
+    calls.push_back({{"stage", c.stage},
+                     {"model", c.model},
+                     {"prompt", c.usage.prompt_tokens},
+                     {"completion", c.usage.completion_tokens},
+                     {"cost_usd", usd(c.cost_usd)}});
+  }
+  return {{"prompt", r.tokens.prompt_tokens},
+          {"completion", r.tokens.completion_tokens},
+          {"cost_usd", usd(r.cost_usd)},
+          {"calls", std::move(calls)}};
 }
 
 }  // namespace askdb::chat

@@ -3,7 +3,7 @@
 #include <ctime>
 
 #include "config/paths.h"
-#include "llm/openai.h"
+#include "llm/from_config.h"
 #include "pg/sql_script.h"
 
 namespace askdb::chat {
@@ -16,20 +16,6 @@ std::string today_iso() {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-std::unique_ptr<llm::Provider> make_provider(const LlmConfig& c) {
-  if (c.provider == "openai") {
-    llm::OpenAiOptions o;
-    o.base_url = c.base_url;
-    o.model = c.model;
-    o.api_key = c.api_key;
-    o.connect_timeout_s = c.connect_timeout_s;
-    o.timeout_s = c.timeout_s;
-    o.idle_timeout_s = c.idle_timeout_s;
-    return llm::make_openai_provider(o);
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -111,12 +97,18 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
   auto prompts = Prompts::load(*prompts_dir);
   if (!prompts) return prompts.error();
   ws->prompts_ = std::make_unique<Prompts>(std::move(*prompts));
-  ws->llm_ = make_provider(config.llm);
+  auto provider = llm::make_provider(config.llm);
+  if (!provider) return provider.error();
+  ws->llm_ = std::move(*provider);
+  auto prices = llm::price_table(config.llm);
+  if (!prices) return prices.error();
+  ws->prices_ = std::move(*prices);
 
   PipelineDeps deps;
   deps.config = &ws->config_;
   deps.pool = ws->pool_.get();
   deps.llm = ws->llm_.get();
+  deps.prices = &ws->prices_;
   deps.catalog = &ws->catalog_;
   deps.knowledge = &ws->knowledge_;
   deps.functions = &ws->functions_;

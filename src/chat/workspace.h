@@ -14,6 +14,7 @@
 #include "chat/pipeline.h"
 #include "chat/prompts.h"
 #include "config/config.h"
+#include "llm/pricing.h"
 #include "llm/provider.h"
 #include "pg/embedded_cluster.h"
 #include "pg/pool.h"
@@ -46,6 +47,7 @@ class Workspace {
   std::unique_ptr<pg::EmbeddedCluster> cluster_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<llm::Provider> llm_;
+  llm::PriceTable prices_;
   retrieval::Catalog catalog_;
   retrieval::SharedKnowledge knowledge_;
   std::string store_conninfo_;

@@ -117,22 +117,50 @@ const std::vector<Setting>& settings() {
       text_setting("embedded", "run_as", &Config::embedded, &EmbeddedConfig::run_as,
                    "Account the embedded cluster runs under when askdb runs as root."),
       text_setting("llm", "provider", &Config::llm, &LlmConfig::provider,
-                   "LLM provider. Empty: openai when a base URL or API key is set, else none.",
-                   {"", "openai", "none"}),
+                   "LLM provider: bedrock, anthropic, openai (and servers speaking its API), "
+                   "none. Empty: openai when a base URL or API key is set, anthropic when "
+                   "ANTHROPIC_API_KEY is, bedrock when AWS credentials are found, else none.",
+                   {"", "openai", "anthropic", "bedrock", "none"}),
       text_setting("llm", "base_url", &Config::llm, &LlmConfig::base_url,
-                   "OpenAI-compatible base URL (also OPENAI_BASE_URL). Default "
-                   "https://api.openai.com/v1; Ollama: http://127.0.0.1:11434/v1."),
+                   "Server URL. openai: also OPENAI_BASE_URL, default https://api.openai.com/v1 "
+                   "(Ollama: http://127.0.0.1:11434/v1). anthropic: also ANTHROPIC_BASE_URL, "
+                   "default https://api.anthropic.com. bedrock: see AWS_ENDPOINT_URL."),
       text_setting("llm", "model", &Config::llm, &LlmConfig::model,
-                   "Model name. Default gpt-4o-mini for openai."),
+                   "Model name. Defaults: bedrock the Claude Sonnet 4.5 inference profile of "
+                   "the region, anthropic claude-sonnet-4-5, openai gpt-4o-mini."),
       text_setting("llm", "api_key", &Config::llm, &LlmConfig::api_key,
-                   "API key (also OPENAI_API_KEY). Prefer the variable to the file."),
+                   "API key (also OPENAI_API_KEY or ANTHROPIC_API_KEY). Prefer a variable to "
+                   "the file."),
+      text_setting("llm", "region", &Config::llm, &LlmConfig::region,
+                   "bedrock: AWS region. Empty: AWS_REGION, AWS_DEFAULT_REGION, then the AWS "
+                   "profile's region."),
       number_setting("llm", "connect_timeout_s", &Config::llm, &LlmConfig::connect_timeout_s, 0.1,
                      600, "Seconds to wait for the LLM server to accept the connection."),
-      number_setting("llm", "timeout_s", &Config::llm, &LlmConfig::timeout_s, 1, 3600,
-                     "Seconds one LLM request may take in all."),
+      number_setting("llm", "first_byte_timeout_s", &Config::llm,
+                     &LlmConfig::first_byte_timeout_s, 0, 3600,
+                     "Seconds from sending a request to the first byte of the reply; 0: no "
+                     "limit beyond llm.timeout_s."),
       number_setting("llm", "idle_timeout_s", &Config::llm, &LlmConfig::idle_timeout_s, 0, 3600,
                      "Longest silence, in seconds, while a reply streams; 0: no limit beyond "
                      "llm.timeout_s."),
+      number_setting("llm", "timeout_s", &Config::llm, &LlmConfig::timeout_s, 1, 3600,
+                     "Seconds one LLM call may take in all, retries included."),
+      number_setting("llm", "max_retries", &Config::llm, &LlmConfig::max_retries, 0, 10,
+                     "Extra attempts after throttling, overload, a 5xx or a dropped connection "
+                     "(backoff with jitter, Retry-After honoured); never once text has "
+                     "streamed."),
+      number_setting("llm", "max_concurrent", &Config::llm, &LlmConfig::max_concurrent, 1, 100000,
+                     "LLM requests in flight at once; more wait in a queue."),
+      number_setting("llm", "max_queued", &Config::llm, &LlmConfig::max_queued, 0, 1000000,
+                     "LLM requests that may wait for a place; beyond, questions get HTTP 429."),
+      text_setting("llm", "ca_bundle", &Config::llm, &LlmConfig::ca_bundle,
+                   "PEM file of certificate authorities to trust for the LLM (a TLS-inspecting "
+                   "proxy's, say) instead of the system's. TLS is always verified. "
+                   "HTTPS_PROXY and NO_PROXY are honoured."),
+      text_setting("llm", "prices", &Config::llm, &LlmConfig::prices,
+                   "USD per million input/output tokens by model, \"pattern=in/out\" separated "
+                   "by commas, * matching any text, first match wins, checked before askdb's "
+                   "built-in list prices. Models without a price show no cost."),
       number_setting("llm", "max_tokens", &Config::llm, &LlmConfig::max_tokens, 16, 200000,
                      "Most tokens the LLM may write per reply."),
       number_setting("llm", "temperature", &Config::llm, &LlmConfig::temperature, 0, 2,
@@ -297,19 +325,39 @@ Status apply_env(Config& config, const EnvLookup& env) {
   return ok_status();
 }
 
+void strip_trailing_slashes(std::string& url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+}
+
+// Fills in the provider (when it follows from the environment) and its defaults. Bedrock's
+// region and model, and the choice of Bedrock when AWS credentials are found, are settled when
+// the provider is made (chat/workspace.cc): they need the AWS credential chain.
 void resolve_llm(Config& config, const EnvLookup& env) {
   auto& llm = config.llm;
-  if (llm.base_url.empty()) llm.base_url = env("OPENAI_BASE_URL").value_or("");
-  if (llm.api_key.empty()) llm.api_key = env("OPENAI_API_KEY").value_or("");
-  if (llm.provider.empty() && (!llm.base_url.empty() || !llm.api_key.empty())) {
-    llm.provider = "openai";
+  if (llm.provider == "none") {
+    llm.provider.clear();
+    return;
   }
-  if (llm.provider == "none") llm.provider.clear();
+  if (llm.provider.empty()) {
+    if (!llm.base_url.empty() || !llm.api_key.empty() || env("OPENAI_BASE_URL") ||
+        env("OPENAI_API_KEY")) {
+      llm.provider = "openai";
+    } else if (env("ANTHROPIC_API_KEY") || env("ANTHROPIC_BASE_URL")) {
+      llm.provider = "anthropic";
+    }
+  }
   if (llm.provider == "openai") {
+    if (llm.base_url.empty()) llm.base_url = env("OPENAI_BASE_URL").value_or("");
+    if (llm.api_key.empty()) llm.api_key = env("OPENAI_API_KEY").value_or("");
     if (llm.base_url.empty()) llm.base_url = "https://api.openai.com/v1";
-    while (!llm.base_url.empty() && llm.base_url.back() == '/') llm.base_url.pop_back();
     if (llm.model.empty()) llm.model = "gpt-4o-mini";
+  } else if (llm.provider == "anthropic") {
+    if (llm.base_url.empty()) llm.base_url = env("ANTHROPIC_BASE_URL").value_or("");
+    if (llm.api_key.empty()) llm.api_key = env("ANTHROPIC_API_KEY").value_or("");
+    if (llm.base_url.empty()) llm.base_url = "https://api.anthropic.com";
+    if (llm.model.empty()) llm.model = "claude-sonnet-4-5";
   }
+  strip_trailing_slashes(llm.base_url);
 }
 
 }  // namespace

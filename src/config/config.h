@@ -37,13 +37,21 @@ struct EmbeddedConfig {
 };
 
 struct LlmConfig {
-  std::string provider;  // "" (none), "openai"
-  std::string base_url;
-  std::string model;
-  std::string api_key;
+  std::string provider;  // "" (see resolve in config.cc and chat/workspace.cc), "openai",
+                         // "anthropic", "bedrock"; "none" is turned into ""
+  std::string base_url;  // openai, anthropic
+  std::string model;     // empty: the provider's default
+  std::string api_key;   // openai, anthropic
+  std::string region;    // bedrock; empty: AWS_REGION, AWS_DEFAULT_REGION, the AWS profile
   double connect_timeout_s = 10;
-  double timeout_s = 120;
-  double idle_timeout_s = 0;  // longest silence inside a reply; 0: no limit beyond timeout_s
+  double first_byte_timeout_s = 60;  // request sent → first byte of the reply
+  double idle_timeout_s = 30;        // longest silence inside a reply; 0: no limit
+  double timeout_s = 120;            // one LLM call in all, retries included
+  int max_retries = 2;               // extra attempts on throttling, overload, resets
+  int max_concurrent = 32;           // requests in flight to the provider
+  int max_queued = 256;              // requests waiting beyond those; more: HTTP 429
+  std::string ca_bundle;             // PEM file of CAs to trust; empty: the system's
+  std::string prices;                // "pattern=in/out, ..." USD per million tokens
   int max_tokens = 1024;
   double temperature = 0;
 };

@@ -8,6 +8,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::kConfig:
       return 2;
     case ErrorCode::kLlm:
+    case ErrorCode::kBusy:
       return 3;
     case ErrorCode::kGuard:
       return 4;
@@ -27,6 +28,8 @@ const char* error_code_name(ErrorCode code) {
       return "config";
     case ErrorCode::kLlm:
       return "llm";
+    case ErrorCode::kBusy:
+      return "busy";
     case ErrorCode::kGuard:
       return "guard";
     case ErrorCode::kDatabase:

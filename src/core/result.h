@@ -16,6 +16,7 @@ enum class ErrorCode {
   kUsage,     // bad command-line use or input (exit 2)
   kConfig,    // invalid configuration or environment (exit 2)
   kLlm,       // LLM unreachable, refused or replied unusably (exit 3)
+  kBusy,      // too many requests: askdb's queue to the LLM is full; try again soon (exit 3)
   kGuard,     // SQL refused by the guard (exit 4)
   kDatabase,  // the database failed or is unreachable (exit 5)
   kInternal,  // a bug or an unexpected system failure (exit 1)

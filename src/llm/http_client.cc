@@ -14,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,7 @@ struct Transfer {
   // The request body curl sends from (CURLOPT_POSTFIELDS). Freed once the final response head
   // arrives: by then it has been sent, and an LLM prompt can be tens of KB per stream.
   std::string* request_body = nullptr;
+  std::shared_ptr<const std::string>* shared_body = nullptr;
   HttpHead head;
   std::string error_body;
   bool stopped = false;
@@ -62,8 +64,12 @@ struct Transfer {
   std::exception_ptr sink_error;
 
   double idle_timeout_s = 0;
+  double first_byte_timeout_s = 0;
+  Clock::time_point started = Clock::now();
   Clock::time_point last_activity = Clock::now();
+  bool any_byte = false;  // a header or body byte has arrived
   bool idle_expired = false;
+  bool first_byte_expired = false;
 };
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -71,6 +77,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   std::string_view line(data, n);
   t->last_activity = Clock::now();
+  t->any_byte = true;
   if (line.starts_with("HTTP/")) {
     // A new status line: a 1xx interim response or the final one. Start the head afresh.
     t->head = HttpHead{};
@@ -85,6 +92,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
       if (status >= 200 && t->request_body != nullptr) {
         std::string().swap(*t->request_body);
         t->request_body = nullptr;
+      }
+      if (status >= 200 && t->shared_body != nullptr) {
+        t->shared_body->reset();
+        t->shared_body = nullptr;
       }
     }
     return n;
@@ -102,6 +113,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
   t->last_activity = Clock::now();
+  t->any_byte = true;
   t->body_started = true;
   if (!t->head.is_success()) {
     const size_t room = HttpResponse::kMaxErrorBody - t->error_body.size();
@@ -326,6 +338,23 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     return nullptr;
   }
 
+  // Queues `fn` to run on the thread at `due`; runs it at once when the loop cannot run.
+  void post_timer(uint64_t id, Clock::time_point due, std::function<void()> fn) {
+    std::call_once(started_, [this] { start_thread(); });
+    if (start_error_.empty()) {
+      std::lock_guard lock(mu_);
+      if (!stopping_) {
+        timer_starts_.push_back({due, id, std::move(fn)});
+        fn = nullptr;
+      }
+    }
+    if (fn) {
+      fn();
+      return;
+    }
+    wake();
+  }
+
   void post_cancel(uint64_t id) {
     {
       std::lock_guard lock(mu_);
@@ -407,6 +436,12 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
             std::chrono::duration_cast<std::chrono::milliseconds>(*timer_due_ - now).count();
         wait_ms = static_cast<int>(std::clamp<long long>(left, 0, wait_ms));
       }
+      if (!timers_.empty()) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(timers_.begin()->first - now)
+                .count();
+        wait_ms = static_cast<int>(std::clamp<long long>(left, 0, wait_ms));
+      }
       if (has_idle_limits_) {
         const auto to_sweep =
             std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - now).count();
@@ -432,6 +467,7 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
         curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
       }
       collect_finished();
+      run_due_timers(Clock::now());
       if (has_idle_limits_ && Clock::now() >= next_sweep) {
         sweep_idle();
         next_sweep = Clock::now() + std::chrono::milliseconds(100);
@@ -442,10 +478,19 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     for (const auto& [id, call] : calls_) left.push_back(id);
     for (uint64_t id : left) finish(id, CURLE_OK, HttpFailure::kCancelled);
     std::deque<std::unique_ptr<Call>> never_started;
+    std::vector<TimerStart> timer_starts;
     {
       std::lock_guard lock(mu_);
       never_started.swap(starts_);
+      timer_starts.swap(timer_starts_);
     }
+    // Timers still waiting run now, so their owners hear of the end (a request they start is
+    // refused: the client is stopping).
+    for (auto& timer : timer_starts) {
+      timers_.emplace(timer.due, timer.id);
+      timer_fns_.emplace(timer.id, std::move(timer.fn));
+    }
+    run_due_timers(Clock::time_point::max());
     // Outside the lock: a done handler may start another request (it is then refused too).
     for (auto& call : never_started) {
       HttpResponse out;
@@ -459,17 +504,40 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
   bool take_commands() {
     std::deque<std::unique_ptr<Call>> starts;
     std::vector<uint64_t> cancels;
+    std::vector<TimerStart> timer_starts;
     {
       std::lock_guard lock(mu_);
       if (stopping_) return false;
       starts.swap(starts_);
       cancels.swap(cancels_);
+      timer_starts.swap(timer_starts_);
     }
     for (auto& call : starts) add(std::move(call));
+    for (auto& timer : timer_starts) {
+      timers_.emplace(timer.due, timer.id);
+      timer_fns_.emplace(timer.id, std::move(timer.fn));
+    }
     for (uint64_t id : cancels) {
-      if (calls_.count(id) != 0) finish(id, CURLE_OK, HttpFailure::kCancelled);
+      if (calls_.count(id) != 0) {
+        finish(id, CURLE_OK, HttpFailure::kCancelled);
+      } else {
+        timer_fns_.erase(id);  // its entry in timers_ is skipped when due
+      }
     }
     return true;
+  }
+
+  // Runs the timers due by `now`, earliest first. A timer may add others (through post_timer).
+  void run_due_timers(Clock::time_point now) {
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      const uint64_t id = timers_.begin()->second;
+      timers_.erase(timers_.begin());
+      auto it = timer_fns_.find(id);
+      if (it == timer_fns_.end()) continue;  // cancelled
+      std::function<void()> fn = std::move(it->second);
+      timer_fns_.erase(it);
+      fn();
+    }
   }
 
   void add(std::unique_ptr<Call> call) {
@@ -492,15 +560,27 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     Transfer& t = call->transfer;
     t.sink = &call->sink;
     t.request_body = &call->request.body;
+    if (request.shared_body) t.shared_body = &call->request.shared_body;
     t.idle_timeout_s = request.idle_timeout_s;
-    t.last_activity = Clock::now();
-    if (request.idle_timeout_s > 0) has_idle_limits_ = true;
+    t.first_byte_timeout_s = request.first_byte_timeout_s;
+    t.started = t.last_activity = Clock::now();
+    if (request.idle_timeout_s > 0 || request.first_byte_timeout_s > 0) has_idle_limits_ = true;
 
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    if (request.method == "GET") {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+      const std::string& body = request.shared_body ? *request.shared_body : request.body;
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      if (request.method != "POST") {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      }
+    }
+    // TLS peers are always verified (curl's default); only the set of trusted CAs may change.
+    if (!request.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_bundle.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, call->headers.get());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, call->errbuf);
@@ -537,10 +617,17 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     bool any = false;
     for (auto& [id, call] : calls_) {
       Transfer& t = call->transfer;
-      if (t.idle_timeout_s <= 0) continue;
+      if (t.idle_timeout_s <= 0 && t.first_byte_timeout_s <= 0) continue;
       any = true;
+      const std::chrono::duration<double> waited = now - t.started;
       const std::chrono::duration<double> silent = now - t.last_activity;
-      if (silent.count() >= t.idle_timeout_s) {
+      // Before the first byte only first_byte_timeout_s applies, when it is set.
+      const bool awaiting_first = !t.any_byte && t.first_byte_timeout_s > 0;
+      if (awaiting_first && waited.count() >= t.first_byte_timeout_s) {
+        t.first_byte_expired = true;
+        expired.push_back(id);
+      } else if (!awaiting_first && t.idle_timeout_s > 0 &&
+                 silent.count() >= t.idle_timeout_s) {
         t.idle_expired = true;
         expired.push_back(id);
       }
@@ -580,6 +667,10 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
       out.failure_message = "reading the reply from " + url_host_port(request.url) + " failed";
     } else if (t.stopped) {
       out.stopped_by_sink = true;
+    } else if (t.first_byte_expired) {
+      out.failure = HttpFailure::kFirstByteTimeout;
+      out.failure_message = url_host_port(request.url) + " did not begin to answer within " +
+                            format_seconds(request.first_byte_timeout_s);
     } else if (t.idle_expired) {
       out.failure = HttpFailure::kIdleTimeout;
       out.failure_message = url_host_port(request.url) + " sent nothing for " +
@@ -600,16 +691,25 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
   std::atomic<uint64_t> last_id_{0};
   std::atomic<size_t> in_flight_{0};
 
-  std::mutex mu_;  // guards the three members below
+  struct TimerStart {
+    Clock::time_point due;
+    uint64_t id = 0;
+    std::function<void()> fn;
+  };
+
+  std::mutex mu_;  // guards the four members below
   bool stopping_ = false;
   std::deque<std::unique_ptr<Call>> starts_;
   std::vector<uint64_t> cancels_;
+  std::vector<TimerStart> timer_starts_;
 
   // Touched on the transfer thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::unordered_map<curl_socket_t, bool> watched_;
-  std::optional<Clock::time_point> timer_due_;
+  std::optional<Clock::time_point> timer_due_;  // curl's own timer
   bool has_idle_limits_ = false;
+  std::multimap<Clock::time_point, uint64_t> timers_;  // HttpClient::after(), by due time
+  std::unordered_map<uint64_t, std::function<void()>> timer_fns_;
 };
 
 HttpClient::HttpClient() : loop_(std::make_shared<Loop>()) {}
@@ -632,6 +732,15 @@ std::shared_ptr<HttpCall> HttpClient::start(HttpRequest request, BodySink on_bod
     out.failure_message = why + " (request to " + url_host_port(refused->request.url) + ")";
     if (refused->done) refused->done(std::move(out));
   }
+  return handle;
+}
+
+std::shared_ptr<HttpCall> HttpClient::after(double seconds, std::function<void()> fn) const {
+  const uint64_t id = loop_->next_id();
+  const auto delay = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(std::max(0.0, seconds)));
+  auto handle = std::make_shared<Loop::Handle>(loop_, id);
+  loop_->post_timer(id, Clock::now() + delay, std::move(fn));
   return handle;
 }
 

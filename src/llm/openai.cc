@@ -43,128 +43,118 @@ std::string request_body(const std::string& model, const Request& request) {
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// One request in flight: the decoder and the body read so far, kept on the heap across the
-// transfer thread's callbacks.
-struct Exchange {
-  Exchange(std::string who, TextSink on_text) : decoder(std::move(who), std::move(on_text)) {}
-
-  enum class BodyKind { kUnknown, kEventStream, kBuffered };
-  ChatCompletionDecoder decoder;
-  BodyKind kind = BodyKind::kUnknown;
-  std::string buffered;
-  Status decode_status = ok_status();
-  ReplyHandler on_done;
-
-  // Takes one piece of a 2xx body; false stops the transfer.
-  bool feed(const HttpHead& head, std::string_view piece, const std::string& who) {
-    if (kind == BodyKind::kUnknown) {
-      kind = head.content_type.find("text/event-stream") != std::string::npos
-                 ? BodyKind::kEventStream
-                 : BodyKind::kBuffered;
-    }
-    if (kind == BodyKind::kEventStream) {
-      decode_status = decoder.feed_sse(piece);
-      return decode_status.ok();
-    }
-    if (buffered.size() + piece.size() > kMaxBufferedBody) {
-      decode_status = Error{ErrorCode::kLlm, who + " sent a reply larger than " +
-                                                 std::to_string(kMaxBufferedBody) + " bytes"};
-      return false;
-    }
-    buffered.append(piece);
-    return true;
-  }
-
-  // The outcome once the transfer is over. (A retry policy, when there is one, may resend
-  // when `response` is retryable and no text reached the caller yet.)
-  Result<Reply> outcome(const HttpResponse& response, const std::string& who,
-                        const std::string& base_url) {
-    if (!decode_status.ok()) return decode_status.error();  // malformed or error chunk, too big
-    if (response.failure == HttpFailure::kCancelled) {
-      return Error{ErrorCode::kLlm, who + ": the request was cancelled"};
-    }
-    if (response.head.status != 0 && !response.head.is_success()) {
-      // An HTTP error, even if its body was cut short: the status says the most.
-      return openai_http_error(who, response.head, response.error_body);
-    }
-    if (!response.transport_ok()) {
-      if (decoder.done() || decoder.finished()) {
-        return decoder.finish();  // the reply was whole; the connection broke after it
-      }
-      Error error = openai_transport_error(response, base_url);
-      if (kind == BodyKind::kEventStream && response.body_started) {
-        error.message = who + ": the stream ended early: " + error.message;
-      }
-      return error;
-    }
-    if (kind != BodyKind::kEventStream) {
-      Status st = decoder.decode_body(buffered);
-      if (!st.ok()) return st.error();
-    }
-    return decoder.finish();
-  }
-};
-
-class HttpCallHandle final : public Call {
+// One attempt's reply: an event stream fed to the decoder as it arrives, or a JSON document
+// (from a server that ignores "stream") buffered and decoded at the end.
+class OpenAiReplyDecoder final : public ReplyDecoder {
  public:
-  explicit HttpCallHandle(std::shared_ptr<HttpCall> call) : call_(std::move(call)) {}
-  void cancel() override {
-    if (call_) call_->cancel();
+  explicit OpenAiReplyDecoder(const std::string& who)
+      : who_(who), decoder_(who, [this](std::string_view delta) {
+          if (emit_ != nullptr && *emit_) (*emit_)(delta);
+        }) {}
+
+  std::optional<Failure> feed(const HttpHead& head, std::string_view piece,
+                              const TextSink& emit) override {
+    if (kind_ == BodyKind::kUnknown) {
+      kind_ = head.content_type.find("text/event-stream") != std::string::npos
+                  ? BodyKind::kEventStream
+                  : BodyKind::kBuffered;
+    }
+    if (kind_ == BodyKind::kEventStream) {
+      emit_ = &emit;
+      Status st = decoder_.feed_sse(piece);
+      emit_ = nullptr;
+      if (!st) return Failure{st.error()};
+      return std::nullopt;
+    }
+    if (buffered_.size() + piece.size() > kMaxBufferedBody) {
+      return Failure{Error{ErrorCode::kLlm, who_ + " sent a reply larger than " +
+                                                std::to_string(kMaxBufferedBody) + " bytes"}};
+    }
+    buffered_.append(piece);
+    return std::nullopt;
+  }
+
+  bool complete() const override { return decoder_.done() || decoder_.finished(); }
+
+  Result<Reply> finish() override {
+    if (kind_ == BodyKind::kBuffered) {
+      Status st = decoder_.decode_body(buffered_);
+      if (!st) return st.error();
+    }
+    return decoder_.finish();
   }
 
  private:
-  std::shared_ptr<HttpCall> call_;
+  enum class BodyKind { kUnknown, kEventStream, kBuffered };
+  std::string who_;
+  const TextSink* emit_ = nullptr;  // the caller's sink during feed()
+  ChatCompletionDecoder decoder_;
+  BodyKind kind_ = BodyKind::kUnknown;
+  std::string buffered_;
 };
 
-class OpenAiProvider final : public Provider {
+class OpenAiProtocol final : public Protocol {
  public:
-  explicit OpenAiProvider(OpenAiOptions options)
+  explicit OpenAiProtocol(OpenAiOptions options)
       : options_(std::move(options)), url_(chat_completions_url(options_.base_url)) {}
 
   std::string describe() const override {
     return "openai (" + options_.model + " at " + options_.base_url + ")";
   }
+  std::string model() const override { return options_.model; }
 
-  std::shared_ptr<Call> start(const Request& request, TextSink on_text,
-                              ReplyHandler on_done) override {
-    if (request.messages.empty()) {
-      on_done(Error{ErrorCode::kInternal, "an LLM request needs at least one message"});
-      return std::make_shared<HttpCallHandle>(nullptr);
-    }
+  Result<std::string> encode(const Request& request) const override {
+    return request_body(options_.model, request);
+  }
+
+  Result<HttpRequest> address(const std::string& /*body*/) const override {
     HttpRequest http;
     http.url = url_;
-    http.body = request_body(options_.model, request);
-    http.connect_timeout_s = options_.connect_timeout_s;
-    http.timeout_s = options_.timeout_s;
-    http.idle_timeout_s = options_.idle_timeout_s;
     http.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
     if (!options_.api_key.empty()) {
       http.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
     }
+    return http;
+  }
 
-    auto exchange = std::make_shared<Exchange>(describe(), std::move(on_text));
-    exchange->on_done = std::move(on_done);
-    auto call = client_.start(
-        std::move(http),
-        [exchange, who = describe()](const HttpHead& head, std::string_view piece) {
-          return exchange->feed(head, piece, who);
-        },
-        [exchange, who = describe(), base_url = options_.base_url](HttpResponse response) {
-          exchange->on_done(exchange->outcome(response, who, base_url));
-        });
-    return std::make_shared<HttpCallHandle>(std::move(call));
+  std::unique_ptr<ReplyDecoder> decoder() const override {
+    return std::make_unique<OpenAiReplyDecoder>(describe());
+  }
+
+  Failure http_failure(const HttpHead& head, std::string_view body) const override {
+    Failure f{openai_http_error(describe(), head, body)};
+    f.retryable = is_status_retryable(head.status);
+    if (head.status == 429) {  // an exhausted quota does not come back by waiting
+      const ServerError e = parse_server_error(body);
+      f.retryable = e.code != "insufficient_quota" && e.type != "insufficient_quota";
+    }
+    f.retry_after_s = retry_after_seconds(head);
+    return f;
+  }
+
+  Failure transport_failure(const HttpResponse& response) const override {
+    Failure f{openai_transport_error(response, options_.base_url)};
+    if (response.body_started) {
+      f.error.message = describe() + ": the stream ended early: " + f.error.message;
+    }
+    f.retryable = is_transport_retryable(response.failure);
+    return f;
   }
 
  private:
   OpenAiOptions options_;
   std::string url_;
-  HttpClient client_;
 };
 
 }  // namespace
 
-std::unique_ptr<Provider> make_openai_provider(const OpenAiOptions& options) {
-  return std::make_unique<OpenAiProvider>(options);
+std::unique_ptr<Protocol> make_openai_protocol(const OpenAiOptions& options) {
+  return std::make_unique<OpenAiProtocol>(options);
+}
+
+std::unique_ptr<Provider> make_openai_provider(const OpenAiOptions& options,
+                                               const CallPolicy& policy) {
+  return make_protocol_provider(make_openai_protocol(options), policy);
 }
 
 }  // namespace askdb::llm

@@ -199,33 +199,4 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
   return Error{ErrorCode::kLlm, message};
 }
 
-bool is_retryable(const HttpResponse& response) {
-  const int status = response.head.status;
-  if (status != 0 && !response.head.is_success()) {
-    if (status == 429) {
-      const ServerError e = parse_server_error(response.error_body);
-      return e.code != "insufficient_quota" && e.type != "insufficient_quota";
-    }
-    return status == 408 || status == 409 || status >= 500;
-  }
-  switch (response.failure) {
-    case HttpFailure::kConnect:
-    case HttpFailure::kConnectTimeout:
-    case HttpFailure::kTimeout:
-    case HttpFailure::kFirstByteTimeout:
-    case HttpFailure::kIdleTimeout:
-    case HttpFailure::kNoReply:
-    case HttpFailure::kBrokenReply:
-      return true;
-    case HttpFailure::kNone:
-    case HttpFailure::kBadUrl:
-    case HttpFailure::kResolve:
-    case HttpFailure::kTls:
-    case HttpFailure::kCancelled:
-    case HttpFailure::kOther:
-      return false;
-  }
-  return false;
-}
-
 }  // namespace askdb::llm

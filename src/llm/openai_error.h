@@ -32,8 +32,4 @@ Error openai_http_error(const std::string& who, const HttpHead& head, std::strin
 // `base_url` is the configured ASKDB_LLM_BASE_URL, quoted in the advice.
 Error openai_transport_error(const HttpResponse& response, const std::string& base_url);
 
-// Whether the same request may succeed if sent again (rate limits, overload, timeouts, broken
-// connections). A hint for retries; it says nothing about text already delivered.
-bool is_retryable(const HttpResponse& response);
-
 }  // namespace askdb::llm

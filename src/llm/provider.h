@@ -70,6 +70,13 @@ class Provider {
   // A short name for logs and messages: "openai (gpt-4o-mini at https://...)".
   virtual std::string describe() const = 0;
 
+  // The model asked for, as configured ("gpt-4o-mini"): for usage and cost records.
+  virtual std::string model() const = 0;
+
+  // Whether a request started now would be refused at once with ErrorCode::kBusy (every place
+  // to the provider taken and its queue full). A hint: a server answers 429 early with it.
+  virtual bool at_capacity() const { return false; }
+
   // Starts `request` and returns at once. `on_text` (may be empty) and then `on_done` run on
   // the provider's transfer thread and must not block.
   virtual std::shared_ptr<Call> start(const Request& request, TextSink on_text,

@@ -1,3 +1,4 @@
+#include "llm/openai.h"
 #include "llm/openai_error.h"
 
 #include <gtest/gtest.h>
@@ -88,21 +89,29 @@ TEST(OpenAiErrorTest, TransportErrorsCarryAdvice) {
 }
 
 TEST(OpenAiErrorTest, RetryableFailures) {
+  const auto protocol = make_openai_protocol({});
+  HttpHead head;
+  head.status = 429;
+  EXPECT_TRUE(protocol
+                  ->http_failure(head,
+                                 R"({"error":{"message":"slow down","code":"rate_limit_exceeded"}})")
+                  .retryable);
+  EXPECT_FALSE(
+      protocol->http_failure(head, R"({"error":{"message":"no money","type":"insufficient_quota"}})")
+          .retryable);
+  head.status = 503;
+  EXPECT_TRUE(protocol->http_failure(head, "").retryable);
+  head.status = 401;
+  EXPECT_FALSE(protocol->http_failure(head, "").retryable);
+  head.status = 429;
+  head.headers = {{"retry-after", "7"}};
+  EXPECT_EQ(protocol->http_failure(head, "").retry_after_s, 7);
+
   HttpResponse r;
-  r.head.status = 429;
-  r.error_body = R"({"error":{"message":"slow down","code":"rate_limit_exceeded"}})";
-  EXPECT_TRUE(is_retryable(r));
-  r.error_body = R"({"error":{"message":"no money","type":"insufficient_quota"}})";
-  EXPECT_FALSE(is_retryable(r));
-  r.head.status = 503;
-  EXPECT_TRUE(is_retryable(r));
-  r.head.status = 401;
-  r.failure = HttpFailure::kBrokenReply;  // the status decides, not the cut body
-  EXPECT_FALSE(is_retryable(r));
-  r.head.status = 0;
-  EXPECT_TRUE(is_retryable(r));
+  r.failure = HttpFailure::kBrokenReply;
+  EXPECT_TRUE(protocol->transport_failure(r).retryable);
   r.failure = HttpFailure::kResolve;
-  EXPECT_FALSE(is_retryable(r));
+  EXPECT_FALSE(protocol->transport_failure(r).retryable);
 }
 
 }  // namespace

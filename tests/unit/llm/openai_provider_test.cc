@@ -63,11 +63,12 @@ class OpenAiProviderTest : public ::testing::Test {
     ASSERT_TRUE(server_.start().ok());
     options_.base_url = server_.base_url();
     options_.model = "gpt-4o-mini";
-    options_.connect_timeout_s = 5;
-    options_.timeout_s = 20;
+    policy_.connect_timeout_s = 5;
+    policy_.timeout_s = 20;
+    policy_.max_retries = 0;  // retries have their own tests (exchange_test.cc)
   }
 
-  std::unique_ptr<Provider> provider() const { return make_openai_provider(options_); }
+  std::unique_ptr<Provider> provider() const { return make_openai_provider(options_, policy_); }
 
   // Streams `request`, returning the reply and the pieces handed to the sink.
   Result<Reply> stream(const Request& request, std::vector<std::string>* pieces = nullptr) {
@@ -84,6 +85,7 @@ class OpenAiProviderTest : public ::testing::Test {
 
   FakeOpenAiServer server_;
   OpenAiOptions options_;
+  CallPolicy policy_;
 };
 
 TEST_F(OpenAiProviderTest, StreamsTheReplyInOrderedPieces) {
@@ -275,7 +277,7 @@ TEST_F(OpenAiProviderTest, CutStreamEndedEarly) {
 
 TEST_F(OpenAiProviderTest, HangTimesOutWithinTheConfiguredTimeout) {
   server_.add_rule(rule_for("", FakeMode::kHang));
-  options_.timeout_s = 1;
+  policy_.timeout_s = 1;
   const auto start = std::chrono::steady_clock::now();
   const Error e = error_of(question("q"));
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
@@ -291,7 +293,7 @@ TEST_F(OpenAiProviderTest, IdleTimeoutInTheMiddleOfAStream) {
   FakeRule rule = rule_for("", FakeMode::kStream, "one two three four five six");
   rule.chunk_delay_ms = 4000;
   server_.add_rule(rule);
-  options_.idle_timeout_s = 1;
+  policy_.idle_timeout_s = 1;
   const Error e = error_of(question("q"));
   EXPECT_TRUE(contains(e.message, "the stream ended early")) << e.message;
   EXPECT_TRUE(contains(e.message, "sent nothing for 1 s in the middle of its reply")) << e.message;
