@@ -1,12 +1,18 @@
 # askdb: the two commands of the README, and a few more for developers.
 #   make demo   installs what is missing, builds, runs the embedded demo database
 #   make test   installs what is missing, builds with sanitizers, runs the whole test suite
+#               (ctest, then each libFuzzer target for a few seconds: fuzz-smoke)
+#   make fuzz   builds the libFuzzer targets with clang (build-fuzz/) and runs each for
+#               FUZZ_SECONDS (300); crashes go to build-fuzz/fuzz-artifacts/<target>/
 
 JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: demo test deps web build build-test bench format clean
+.PHONY: demo test deps web build build-test bench format clean fuzz fuzz-smoke fuzz-build
 
 deps:
 	@scripts/install-deps.sh
@@ -34,6 +40,21 @@ build-test: deps web $(TEST_BUILD)/build.ninja
 
 test: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# libFuzzer targets (tests/fuzz): clang with libFuzzer, ASan and UBSan, in a tree of their own
+# that builds only them and the layers they use.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
 
 # Benchmarks build with optimisation in their own tree (they use the tests' fake LLM server).
 bench: deps web
@@ -46,4 +67,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-bench
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD) build-bench

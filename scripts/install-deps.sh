@@ -11,6 +11,9 @@ packages=(
   libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
+  # make fuzz: clang 14, libFuzzer (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev) and
+  # llvm-symbolizer (llvm-14) for readable sanitizer reports.
+  clang libclang-rt-14-dev llvm-14
 )
 
 missing=()

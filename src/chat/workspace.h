@@ -37,6 +37,8 @@ class Workspace {
   // Null unless the target is the embedded cluster.
   pg::EmbeddedCluster* cluster() { return cluster_.get(); }
   bool has_llm() const { return llm_ != nullptr; }
+  // The LLM provider, or null when none is configured.
+  llm::Provider* llm() { return llm_.get(); }
 
   void release();
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "chat/result_json.h"
@@ -116,6 +117,22 @@ int finish(const chat::AskResult& result, bool json, bool with_answer) {
   return exit_code_for(result.error->code);
 }
 
+// "2 LLM calls, 1,840 tokens (1,700 in, 140 out), $0.0072 on claude-sonnet-4-5"
+std::string usage_line(const chat::AskResult& r) {
+  const auto& calls = r.llm_calls;
+  std::ostringstream out;
+  out << calls.size() << (calls.size() == 1 ? " LLM call, " : " LLM calls, ")
+      << r.tokens.prompt_tokens + r.tokens.completion_tokens << " tokens ("
+      << r.tokens.prompt_tokens << " in, " << r.tokens.completion_tokens << " out)";
+  if (r.cost_usd) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.4f", *r.cost_usd);
+    out << ", " << buf;
+  }
+  out << " on " << calls.back().model;
+  return out.str();
+}
+
 int run_ask(const std::string& config_file, const std::string& question, bool json,
             SignalGuard& signals) {
   if (auto st = chat::validate_question(question); !st) return fail(st.error(), json);
@@ -152,6 +169,9 @@ int run_ask(const std::string& config_file, const std::string& question, bool js
   if (!json) {
     if (tty) std::cerr << "\r\033[2K" << std::flush;
     if (answering) std::cout << "\n";
+    if (!result.llm_calls.empty()) {
+      std::cerr << "askdb: " << usage_line(result) << "\n";
+    }
     if (result.error && !result.attempts.empty()) {
       std::cerr << "Attempts:\n";
       for (size_t i = 0; i < result.attempts.size(); ++i) {
@@ -230,10 +250,9 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
   std::cerr << "askdb: " << workspace->catalog().tables.size() << " tables; auth "
             << (*app)->auth_mode() << "; "
             << (workspace->has_llm()
-                    ? "LLM configured"
-                    : "no LLM configured: only questions matching a verified example are "
-                      "answered (set ASKDB_LLM_BASE_URL and ASKDB_LLM_MODEL, or "
-                      "OPENAI_API_KEY)")
+                    ? "LLM " + workspace->llm()->describe()
+                    : std::string("no LLM configured: only questions matching a verified example "
+                                  "are answered (see README, \"Choosing the LLM\")"))
             << ". Press Ctrl-C to stop.\n"
             << std::flush;
   std::cout << std::flush;

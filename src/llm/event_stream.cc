@@ -44,8 +44,9 @@ std::string parse_headers(std::string_view h, std::vector<EventStreamHeader>& ou
   };
   while (pos < h.size()) {
     EventStreamHeader header;
+    // A name may be empty: the format allows it, and AWS's decoders (C, Go, Rust, JavaScript)
+    // accept it.
     const size_t name_len = static_cast<unsigned char>(h[pos++]);
-    if (name_len == 0) return "an event-stream header has an empty name";
     if (h.size() - pos < name_len + 1) return truncated("name");
     header.name.assign(h.substr(pos, name_len));
     pos += name_len;

@@ -24,6 +24,10 @@ namespace askdb::llm {
 Result<std::unique_ptr<Provider>> make_provider(const LlmConfig& config,
                                                 const EnvLookup& env = process_env());
 
+// llm.provider, or "bedrock" when it is empty and AWS credentials are found (without any
+// network request: see aws_credentials_configured), else "".
+std::string effective_provider(const LlmConfig& config, const EnvLookup& env = process_env());
+
 CallPolicy call_policy(const LlmConfig& config);
 
 // llm.prices followed by the built-in prices; Error{kConfig} for an unreadable entry.

@@ -79,26 +79,20 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-// RFC 3986 remove_dot_segments plus collapsing of empty segments ("//").
+// Removes "." and ".." segments and empty ones ("//"), as the AWS SDKs do (aws-c-auth, botocore,
+// @smithy/signature-v4): the path keeps a trailing slash only when it ends with one, so "/a/b/.."
+// gives "/a" and "/a/b/." gives "/a/b" (RFC 3986's remove_dot_segments: "/a/" and "/a/b/").
 std::string normalize_path(std::string_view path) {
   std::vector<std::string_view> segments;
-  bool trailing_slash = false;
   size_t pos = 0;
   while (pos <= path.size()) {
     size_t end = path.find('/', pos);
     if (end == std::string_view::npos) end = path.size();
     const std::string_view segment = path.substr(pos, end - pos);
-    const bool last = end == path.size();
     if (segment == "..") {
       if (!segments.empty()) segments.pop_back();
-      trailing_slash = last;
-    } else if (segment == ".") {
-      trailing_slash = last;
-    } else if (segment.empty()) {
-      trailing_slash = last;
-    } else {
+    } else if (!segment.empty() && segment != ".") {
       segments.push_back(segment);
-      trailing_slash = false;
     }
     pos = end + 1;
   }
@@ -107,7 +101,7 @@ std::string normalize_path(std::string_view path) {
     out.push_back('/');
     out.append(segment);
   }
-  if (out.empty() || trailing_slash) out.push_back('/');
+  if (out.empty() || path.ends_with('/')) out.push_back('/');
   return out;
 }
 
@@ -173,7 +167,7 @@ Result<SigV4Signature> sign(const SigV4Request& request, const AwsCredentials& c
 
   const std::string date = params.amz_date.substr(0, 8);
   const std::string scope = date + "/" + params.region + "/" + params.service + "/aws4_request";
-  const std::string payload_hash = sha256_hex(request.body);
+  std::string payload_hash = sha256_hex(request.body);
   const bool sign_token = !credentials.session_token.empty() && !params.omit_session_token;
 
   // The headers to sign, lower-cased; the ones the signer sets replace any the caller set.
@@ -188,6 +182,9 @@ Result<SigV4Signature> sign(const SigV4Request& request, const AwsCredentials& c
       continue;
     }
     has_host = has_host || key == "host";
+    // A caller's own x-amz-content-sha256 ("UNSIGNED-PAYLOAD", "STREAMING-…", a hash) is what the
+    // service takes as the payload's hash, so it is signed as that (as the AWS SDKs do).
+    if (key == "x-amz-content-sha256") payload_hash = trim_all(value);
     headers.emplace_back(std::move(key), trim_all(value));
   }
   if (!has_host) {

@@ -37,7 +37,9 @@ struct SigV4Params {
   // Remove "." and ".." segments and repeated slashes from the path before encoding it. Every
   // service but S3 wants this; S3 signs the path as it is.
   bool normalize_path = true;
-  // Add an x-amz-content-sha256 header with the payload hash (and sign it). Header signing only.
+  // Add an x-amz-content-sha256 header with the payload hash (and sign it), replacing any the
+  // caller set. Header signing only. Without it, an x-amz-content-sha256 header the caller set
+  // (e.g. "UNSIGNED-PAYLOAD") is signed as the payload hash in place of the body's SHA-256.
   bool add_content_sha256_header = false;
   // Sign without the session token and add it only afterwards (a few services, e.g. IoT).
   bool omit_session_token = false;

@@ -123,6 +123,18 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     ctx.known_conversations.add(owner, conversation_id);
   }
 
+  // Every place to the LLM taken and its queue full: say so before anything is stored, while
+  // the status can still be 429 (the client keeps the question and may send it again).
+  llm::Provider* provider = ctx.workspace.llm();
+  if (kind == store::MessageKind::kQuestion && provider != nullptr && provider->at_capacity()) {
+    ex.respond_error(429, "busy",
+                     "askdb is answering as many questions as its LLM (" +
+                         provider->describe() +
+                         ") allows at once; send the question again in a few seconds.",
+                     {{"Retry-After", "5"}});
+    co_return;
+  }
+
   // The stream starts at once with the message's id; the question is stored before the LLM is
   // called, so nothing the user typed is lost.
   const bool stream = ex.header("accept").find("text/event-stream") != std::string_view::npos;

@@ -10,6 +10,28 @@ export function plural(n, one, many = `${one}s`) {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
+// US dollars for an LLM cost: 0.0123 → "$0.012", 1.5 → "$1.50", 0.00004 → "<$0.0001";
+// "" when unknown (null: the model has no price).
+export function formatUsd(usd) {
+  if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) return '';
+  if (usd === 0) return '$0';
+  if (usd < 0.0001) return '<$0.0001';
+  if (usd < 1) return `$${usd.toPrecision(2).replace(/0+$/, '')}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+// "1,200 prompt + 85 completion tokens" per LLM call, one line each, for a tooltip.
+export function usageLines(tokens) {
+  const t = tokens || {};
+  const calls = Array.isArray(t.calls) && t.calls.length > 0 ? t.calls : [t];
+  return calls.map((c) => {
+    const what = c.stage === 'write_sql' ? 'Writing SQL: ' : c.stage === 'answer' ? 'Answer: ' : '';
+    const cost = formatUsd(c.cost_usd);
+    const model = c.model ? ` on ${c.model}` : '';
+    return `${what}${formatCount(Number(c.prompt) || 0)} prompt + ${formatCount(Number(c.completion) || 0)} completion tokens${model}${cost ? ` (${cost})` : ''}`;
+  }).join('\n');
+}
+
 // 1717.9 → "1.7 s", 312 → "0.31 s", 65000 → "1 min 5 s"
 export function formatSeconds(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';

@@ -6,7 +6,7 @@
 import { h } from './dom.js';
 import { icon } from './icons.js';
 import { renderMarkdown } from './markdown.js';
-import { formatCount, formatSeconds, plural } from './format.js';
+import { formatSeconds, formatUsd, plural, usageLines } from './format.js';
 import { highlightSql } from './sql_highlight.js';
 import { createSqlBlock } from './sql_view.js';
 import { createResultView } from './result_view.js';
@@ -261,7 +261,8 @@ export class MessageView {
     const t = m.tokens || {};
     const tokens = (Number(t.prompt) || 0) + (Number(t.completion) || 0);
     if (tokens > 0) {
-      facts.push(h('span', { title: `${formatCount(Number(t.prompt) || 0)} prompt + ${formatCount(Number(t.completion) || 0)} completion tokens`, text: plural(tokens, 'token') }));
+      const cost = formatUsd(t.cost_usd);
+      facts.push(h('span', { testid: 'usage', title: usageLines(t), text: cost ? `${plural(tokens, 'token')} · ${cost}` : plural(tokens, 'token') }));
     }
     const parts = [h('div', { class: 'facts' }, facts)];
     if (this.kind === 'question' && m.status === 'done' && m.id && m.sql) parts.push(this.feedbackButtons(m));

@@ -267,6 +267,28 @@ TEST(EventStreamDecoderTest, HeaderLookup) {
   EXPECT_EQ(m.header("missing"), nullptr);
 }
 
+TEST(EventStreamDecoderTest, AcceptsAnEmptyHeaderName) {
+  // The format allows a 0-byte name and AWS's decoders accept it (found by tests/aws-differential:
+  // @smithy/eventstream-codec writes one for a header called "").
+  const std::string headers = std::string("\x00\x07\x00\x01z", 5);
+  std::string message;
+  auto put32 = [&](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) message.push_back(static_cast<char>(v >> shift));
+  };
+  put32(static_cast<uint32_t>(16 + headers.size() + 2));
+  put32(static_cast<uint32_t>(headers.size()));
+  put32(crc32_ieee(message));
+  message += headers + "hi";
+  put32(crc32_ieee(message));
+  const Decoded got = decode(message, {});
+  ASSERT_TRUE(got.status.ok()) << got.status.error().message;
+  ASSERT_EQ(got.messages.size(), 1u);
+  ASSERT_EQ(got.messages[0].headers.size(), 1u);
+  EXPECT_EQ(got.messages[0].headers[0].name, "");
+  EXPECT_EQ(got.messages[0].string_header(""), "z");
+  EXPECT_EQ(got.messages[0].payload, "hi");
+}
+
 TEST(EventStreamDecoderTest, Crc32MatchesZlib) {
   EXPECT_EQ(crc32_ieee(""), 0u);
   EXPECT_EQ(crc32_ieee("123456789"), 0xCBF43926u);

@@ -226,6 +226,45 @@ TEST(SigV4Test, BedrockPathIsEncodedTwice) {
             std::string::npos);
 }
 
+TEST(SigV4Test, DotSegmentsAtTheEndLeaveNoTrailingSlash) {
+  // As every AWS SDK normalizes (aws-c-auth, botocore, @smithy/signature-v4; found by
+  // tests/aws-differential): a trailing slash only when the path as sent ends with one.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/a/b/..", "/a"}, {"/a/b/.", "/a/b"},   {"/a/b/../", "/a/"}, {"/a/./b/../c", "/a/c"},
+      {"/..", "/"},      {"/a//b//", "/a/b/"}, {"//", "/"}};
+  for (const auto& [path, canonical] : cases) {
+    SigV4Request req = vanilla();
+    req.path = path;
+    const auto sig = sign_with_headers(req, example_credentials(), example_params());
+    ASSERT_TRUE(sig.ok());
+    EXPECT_NE(sig->canonical_request.find("\n" + canonical + "\n"), std::string::npos)
+        << path << " should be signed as " << canonical << ":\n"
+        << sig->canonical_request;
+  }
+}
+
+TEST(SigV4Test, CallerContentSha256IsSignedAsThePayloadHash) {
+  // As the AWS SDKs do (found by tests/aws-differential): a caller's x-amz-content-sha256 is the
+  // hash the service checks, so the canonical request ends with it, not with the body's hash.
+  SigV4Request req = vanilla();
+  req.body = "hello";
+  req.headers.emplace_back("X-Amz-Content-Sha256", " UNSIGNED-PAYLOAD ");
+  const auto sig = sign_with_headers(req, example_credentials(), example_params());
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(
+      sig->canonical_request.ends_with("\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n"
+                                       "x-amz-date:20150830T123600Z\n\n"
+                                       "host;x-amz-content-sha256;x-amz-date\n"
+                                       "UNSIGNED-PAYLOAD"))
+      << sig->canonical_request;
+  // add_content_sha256_header replaces it with the body's hash.
+  SigV4Params params = example_params();
+  params.add_content_sha256_header = true;
+  const auto replaced = sign_with_headers(req, example_credentials(), params);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_TRUE(replaced->canonical_request.ends_with("\n" + sha256_hex("hello")));
+}
+
 TEST(SigV4Test, UriEncode) {
   EXPECT_EQ(aws_uri_encode("a b/c~-._+=", false), "a%20b%2Fc~-._%2B%3D");
   EXPECT_EQ(aws_uri_encode("a b/c", true), "a%20b/c");
