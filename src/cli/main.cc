@@ -1,4 +1,4 @@
-// askdb's command line: ask, sql, demo, serve, users, migrate, settings. Parses arguments, loads
+// askdb's command line: ask, sql, demo, serve, users, migrate, check, settings. Parses arguments, loads
 // the configuration, opens the workspace and prints results; everything else lives in the layers
 // below.
 #include <malloc.h>
@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -18,8 +20,10 @@
 
 #include "chat/result_json.h"
 #include "chat/workspace.h"
+#include "cli/check.h"
 #include "cli/table.h"
 #include "config/config.h"
+#include "llm/aws_credentials.h"
 #include "server/app.h"
 #include "server/passwords.h"
 #include "store/migrations.h"
@@ -255,6 +259,11 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
                                   "are answered (see README, \"Choosing the LLM\")"))
             << ". Press Ctrl-C to stop.\n"
             << std::flush;
+  if (config->llm.provider == "bedrock" && !llm::aws_credentials_configured(llm::AwsLookup{})) {
+    std::cerr << "askdb: warning: no AWS credentials in the environment, ~/.aws or an ECS task "
+                 "role; questions will try EC2 instance metadata, and fail if that has none. "
+                 "`askdb check` tries a call now.\n";
+  }
   std::cout << std::flush;
   signals.wait();
   std::cerr << "\naskdb: stopping (answers in flight get up to " << config->server.shutdown_grace_s
@@ -373,6 +382,8 @@ int main(int argc, char** argv) {
   SignalGuard signals;  // first, before any thread starts
   // A closed pipe (askdb ... | head) must not kill askdb before it stops its cluster.
   signal(SIGPIPE, SIG_IGN);
+  // The log goes to stderr: stdout is for what a command prints (rows, JSON, the chat's URL).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("askdb"));
 
   CLI::App app{"askdb: ask a PostgreSQL database questions in plain language."};
   app.set_version_flag("--version", std::string("askdb ") + ASKDB_VERSION);
@@ -410,6 +421,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"add", "passwd", "remove", "list"}));
   users->add_option("name", user_name, "the user name");
   auto* migrate = app.add_subcommand("migrate", "create or update askdb's own tables (app store)");
+  auto* check = app.add_subcommand(
+      "check", "call the configured LLM and embedder once each and report how it went");
+  check->add_flag("--json", json, "print one JSON object instead of text");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -427,6 +441,13 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
     if (*migrate) return run_migrate(config_file);
+    if (*check) {
+      askdb::LoadOptions options;
+      options.file = config_file;
+      auto config = askdb::load_config(options);
+      if (!config) return fail(config.error(), json);
+      return run_check(*config, json);
+    }
   } catch (const std::exception& e) {
     std::cerr << "askdb: internal error: " << e.what()
               << "\nThis is a bug in askdb; please report it with the command that caused it.\n";

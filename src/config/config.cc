@@ -165,6 +165,32 @@ const std::vector<Setting>& settings() {
                      "Most tokens the LLM may write per reply."),
       number_setting("llm", "temperature", &Config::llm, &LlmConfig::temperature, 0, 2,
                      "Sampling temperature; 0 is the most repeatable."),
+      text_setting("embedding", "provider", &Config::embedding, &EmbeddingConfig::provider,
+                   "Embeddings for the retrieval index: openai (and servers speaking its API: "
+                   "Ollama, vLLM, llama.cpp, LM Studio) or bedrock (Titan Text Embeddings). "
+                   "Timeouts, retries and limits are llm.*'s.",
+                   {"", "openai", "bedrock", "none"}),
+      text_setting("embedding", "model", &Config::embedding, &EmbeddingConfig::model,
+                   "Embedding model. Defaults: openai text-embedding-3-small, bedrock "
+                   "amazon.titan-embed-text-v2:0; Ollama: nomic-embed-text, say."),
+      text_setting("embedding", "base_url", &Config::embedding, &EmbeddingConfig::base_url,
+                   "openai: server URL; empty: OPENAI_BASE_URL, then llm.base_url when llm.provider "
+                   "is openai, then https://api.openai.com/v1. bedrock: the endpoint; empty: "
+                   "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the region's."),
+      text_setting("embedding", "api_key", &Config::embedding, &EmbeddingConfig::api_key,
+                   "openai: API key; empty: OPENAI_API_KEY, then llm.api_key when llm.provider is "
+                   "openai."),
+      text_setting("embedding", "region", &Config::embedding, &EmbeddingConfig::region,
+                   "bedrock: AWS region; empty: llm.region, AWS_REGION, AWS_DEFAULT_REGION, then "
+                   "the AWS profile's."),
+      number_setting("embedding", "dimensions", &Config::embedding, &EmbeddingConfig::dimensions, 0,
+                     16384,
+                     "Vector length to ask for (Titan v2: 256, 512 or 1024; OpenAI "
+                     "text-embedding-3-*: any up to the model's); 0: the model's own."),
+      number_setting("embedding", "batch_size", &Config::embedding, &EmbeddingConfig::batch_size, 1,
+                     2048, "Texts per embeddings request (Titan takes one per request)."),
+      number_setting("embedding", "parallel", &Config::embedding, &EmbeddingConfig::parallel, 1, 64,
+                     "Embeddings requests in flight at once while indexing."),
       number_setting("query", "row_cap", &Config::query, &QueryConfig::row_cap, 1, 1000000,
                      "Most rows a query returns; the guard adds or lowers LIMIT to this."),
       number_setting("query", "statement_timeout_ms", &Config::query,
@@ -360,6 +386,25 @@ void resolve_llm(Config& config, const EnvLookup& env) {
   strip_trailing_slashes(llm.base_url);
 }
 
+// Fills in the embedder's defaults; openai's URL and key may come from the chat provider's.
+void resolve_embedding(Config& config, const EnvLookup& env) {
+  auto& e = config.embedding;
+  const auto& llm = config.llm;
+  if (e.provider == "none") e.provider.clear();
+  if (e.provider == "openai") {
+    if (e.base_url.empty()) e.base_url = env("OPENAI_BASE_URL").value_or("");
+    if (e.base_url.empty() && llm.provider == "openai") e.base_url = llm.base_url;
+    if (e.base_url.empty()) e.base_url = "https://api.openai.com/v1";
+    if (e.api_key.empty()) e.api_key = env("OPENAI_API_KEY").value_or("");
+    if (e.api_key.empty() && llm.provider == "openai") e.api_key = llm.api_key;
+    if (e.model.empty()) e.model = "text-embedding-3-small";
+  } else if (e.provider == "bedrock") {
+    if (e.region.empty()) e.region = llm.region;
+    if (e.model.empty()) e.model = "amazon.titan-embed-text-v2:0";
+  }
+  strip_trailing_slashes(e.base_url);
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -404,6 +449,7 @@ Result<Config> load_config(const LoadOptions& options) {
                       "askdb may write to.");
   }
   resolve_llm(config, env);
+  resolve_embedding(config, env);
   const std::string& schema = config.store.schema;
   if (schema.empty() ||
       schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {

@@ -56,6 +56,19 @@ struct LlmConfig {
   double temperature = 0;
 };
 
+// The embedder of the retrieval index (llm/embedder.h); its timeouts, retries and limits are
+// llm.*'s.
+struct EmbeddingConfig {
+  std::string provider;  // "" (none), "openai" (and servers speaking its API), "bedrock"
+  std::string model;     // empty: text-embedding-3-small, amazon.titan-embed-text-v2:0
+  std::string base_url;  // openai; bedrock: the endpoint. Empty: see config.cc
+  std::string api_key;   // openai
+  std::string region;    // bedrock; empty: llm.region, then the AWS chain
+  int dimensions = 0;    // 0: the model's own
+  int batch_size = 64;   // texts per request (Titan: always 1)
+  int parallel = 4;      // requests in flight for one batch of texts
+};
+
 struct QueryConfig {
   int64_t row_cap = 1000;
   int statement_timeout_ms = 30000;
@@ -105,6 +118,7 @@ struct Config {
   StoreConfig store;
   EmbeddedConfig embedded;
   LlmConfig llm;
+  EmbeddingConfig embedding;
   QueryConfig query;
   PipelineConfig pipeline;
   ServerConfig server;

@@ -114,14 +114,14 @@ double backoff_seconds(const CallPolicy& policy, int retry) {
 // provider is gone); the HttpClient is the provider's own, so that its thread is never joined
 // from itself, and no callback runs once the provider's destructor has stopped it.
 struct Shared {
-  std::unique_ptr<Protocol> protocol;
+  std::unique_ptr<Wire> wire;
   CallPolicy policy;
   HttpClient* client = nullptr;  // the provider's
   mutable Limiter limiter;
   std::atomic<uint64_t> last_ticket{0};
 
-  Shared(std::unique_ptr<Protocol> p, const CallPolicy& c)
-      : protocol(std::move(p)), policy(c), limiter(c.max_concurrent, c.max_queued) {}
+  Shared(std::unique_ptr<Wire> w, const CallPolicy& c)
+      : wire(std::move(w)), policy(c), limiter(c.max_concurrent, c.max_queued) {}
 };
 
 // One call: its place in the queue, its attempts, and the handlers it reports to.
@@ -147,7 +147,7 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
         return;
       case Limiter::Admission::kRefused:
         finish(Error{ErrorCode::kBusy,
-                     shared_->protocol->describe() + " has " +
+                     shared_->wire->describe() + " has " +
                          std::to_string(shared_->limiter.max_active()) + " requests in flight and " +
                          std::to_string(shared_->limiter.max_queued()) +
                          " more waiting, the most allowed; try again in a minute, or raise "
@@ -182,7 +182,7 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
 
  private:
   Error cancelled_error() const {
-    return Error{ErrorCode::kLlm, shared_->protocol->describe() + ": the request was cancelled"};
+    return Error{ErrorCode::kLlm, shared_->wire->describe() + ": the request was cancelled"};
   }
 
   // A place is ours (now, or later from the queue).
@@ -212,13 +212,13 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
     }
     const double left = seconds_until(deadline_);
     if (left <= 0.05) {
-      finish(Error{ErrorCode::kLlm, shared_->protocol->describe() + " did not answer within " +
+      finish(Error{ErrorCode::kLlm, shared_->wire->describe() + " did not answer within " +
                                         format_seconds(shared_->policy.timeout_s) +
                                         "; try again, or raise llm.timeout_s"},
              true);
       return;
     }
-    Result<HttpRequest> addressed = shared_->protocol->address(*body);
+    Result<HttpRequest> addressed = shared_->wire->address(*body);
     if (!addressed) {
       finish(addressed.error(), true);
       return;
@@ -236,7 +236,7 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
     auto self = shared_from_this();
     {
       std::lock_guard lock(mu_);
-      decoder_ = shared_->protocol->decoder();
+      decoder_ = shared_->wire->decoder();
       stream_failure_.reset();
     }
     auto http = shared_->client->start(
@@ -278,7 +278,7 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
       finish(cancelled_error(), true);
       return;
     }
-    const Protocol& protocol = *shared_->protocol;
+    const Wire& protocol = *shared_->wire;
     Failure failure;
     if (stream_failure_) {
       failure = std::move(*stream_failure_);
@@ -383,19 +383,11 @@ class EndedCall final : public Call {
 class ProtocolProvider final : public Provider {
  public:
   ProtocolProvider(std::unique_ptr<Protocol> protocol, const CallPolicy& policy)
-      : shared_(std::make_shared<Shared>(std::move(protocol), policy)),
-        client_(std::make_unique<HttpClient>()) {
-    shared_->client = client_.get();
-  }
+      : protocol_(protocol.get()), exchange_(std::move(protocol), policy) {}
 
-  ~ProtocolProvider() override {
-    shared_->limiter.close();
-    client_.reset();  // cancels what is in flight and runs pending retries (refused): all end
-  }
-
-  std::string describe() const override { return shared_->protocol->describe(); }
-  std::string model() const override { return shared_->protocol->model(); }
-  bool at_capacity() const override { return shared_->limiter.full(); }
+  std::string describe() const override { return protocol_->describe(); }
+  std::string model() const override { return protocol_->model(); }
+  bool at_capacity() const override { return exchange_.at_capacity(); }
 
   std::shared_ptr<Call> start(const Request& request, TextSink on_text,
                               ReplyHandler on_done) override {
@@ -403,24 +395,54 @@ class ProtocolProvider final : public Provider {
       on_done(Error{ErrorCode::kInternal, "an LLM request needs at least one message"});
       return std::make_shared<EndedCall>();
     }
-    Result<std::string> body = shared_->protocol->encode(request);
+    Result<std::string> body = protocol_->encode(request);
     if (!body) {
       on_done(body.error());
       return std::make_shared<EndedCall>();
     }
-    auto call = std::make_shared<CallState>(
-        shared_, std::make_shared<const std::string>(std::move(*body)), std::move(on_text),
-        std::move(on_done));
-    call->enter();
-    return call;
+    return exchange_.send(std::move(*body), std::move(on_text), std::move(on_done));
   }
 
  private:
-  std::shared_ptr<Shared> shared_;
-  std::unique_ptr<HttpClient> client_;
+  const Protocol* protocol_;  // owned by exchange_
+  Exchange exchange_;
 };
 
 }  // namespace
+
+class Exchange::Impl {
+ public:
+  Impl(std::unique_ptr<Wire> wire, const CallPolicy& policy)
+      : shared(std::make_shared<Shared>(std::move(wire), policy)),
+        client(std::make_unique<HttpClient>()) {
+    shared->client = client.get();
+  }
+
+  ~Impl() {
+    shared->limiter.close();
+    client.reset();  // cancels what is in flight and runs pending retries (refused): all end
+  }
+
+  std::shared_ptr<Shared> shared;
+  std::unique_ptr<HttpClient> client;
+};
+
+Exchange::Exchange(std::unique_ptr<Wire> wire, const CallPolicy& policy)
+    : impl_(std::make_unique<Impl>(std::move(wire), policy)) {}
+
+Exchange::~Exchange() = default;
+
+const Wire& Exchange::wire() const { return *impl_->shared->wire; }
+
+bool Exchange::at_capacity() const { return impl_->shared->limiter.full(); }
+
+std::shared_ptr<Call> Exchange::send(std::string body, TextSink on_text, ReplyHandler on_done) {
+  auto call = std::make_shared<CallState>(impl_->shared,
+                                          std::make_shared<const std::string>(std::move(body)),
+                                          std::move(on_text), std::move(on_done));
+  call->enter();
+  return call;
+}
 
 std::unique_ptr<Provider> make_protocol_provider(std::unique_ptr<Protocol> protocol,
                                                  const CallPolicy& policy) {

@@ -4,7 +4,9 @@
 //
 // A provider is a Protocol (how to encode a request, sign and address it, decode the reply and
 // read its errors) plus a CallPolicy (timeouts, retries, concurrency). make_protocol_provider()
-// joins the two into a Provider. The rules every provider then follows:
+// joins the two into a Provider. The engine itself is an Exchange: it sends bodies already
+// encoded over a Wire (a Protocol without the chat encoding), which is how embedders
+// (llm/embedder.h) use it. The rules every exchange follows:
 //   - At most `max_concurrent` requests are in flight to the provider; up to `max_queued` more
 //     wait for a place, in order; beyond that a request fails at once with ErrorCode::kBusy
 //     (HTTP 429 to the user) saying so.
@@ -61,17 +63,15 @@ class ReplyDecoder {
   virtual Result<Reply> finish() = 0;
 };
 
-class Protocol {
+// One endpoint of one provider: how to address and sign a request body, and read the reply.
+class Wire {
  public:
-  virtual ~Protocol() = default;
+  virtual ~Wire() = default;
 
   // For messages and logs: "bedrock (us.anthropic.claude-sonnet-4-5-... in us-east-1)".
   virtual std::string describe() const = 0;
   // The model asked for, as configured (for usage and cost records).
   virtual std::string model() const = 0;
-
-  // The request body, encoded once per call. kLlm or kInternal when it cannot be encoded.
-  virtual Result<std::string> encode(const Request& request) const = 0;
 
   // The HTTP request for one attempt: url, method and headers (a signed protocol signs here,
   // afresh for each attempt, and may fetch or refresh credentials). The caller sets the body
@@ -89,6 +89,13 @@ class Protocol {
   virtual Failure transport_failure(const HttpResponse& response) const = 0;
 };
 
+// A chat model's Wire, and how to encode a chat Request for it.
+class Protocol : public Wire {
+ public:
+  // The request body, encoded once per call. kLlm or kInternal when it cannot be encoded.
+  virtual Result<std::string> encode(const Request& request) const = 0;
+};
+
 struct CallPolicy {
   double connect_timeout_s = 10;     // TCP + TLS handshake, per attempt
   double first_byte_timeout_s = 60;  // request sent → first byte of the reply, per attempt
@@ -101,6 +108,30 @@ struct CallPolicy {
   int max_concurrent = 32;        // requests in flight to this provider
   int max_queued = 256;           // requests waiting for a place; beyond: ErrorCode::kBusy
   std::string ca_bundle;          // PEM file of CAs to trust instead of the system's; "" system
+};
+
+// The engine: sends bodies over one Wire under one CallPolicy, with the rules above. Owns one
+// HttpClient (one transfer thread); its destructor ends every call still queued, waiting or in
+// flight (their handlers hear "cancelled").
+class Exchange {
+ public:
+  Exchange(std::unique_ptr<Wire> wire, const CallPolicy& policy);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const Wire& wire() const;
+  // Whether a call sent now would be refused at once with ErrorCode::kBusy.
+  bool at_capacity() const;
+
+  // Sends `body` (attempts, retries, timeouts as above). `on_text` (may be empty) gets the
+  // reply's text as it arrives, `on_done` the outcome; both run on the transfer thread and
+  // must not block.
+  std::shared_ptr<Call> send(std::string body, TextSink on_text, ReplyHandler on_done);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Joins a protocol and a policy into a Provider. The provider owns one HttpClient (one

@@ -3,7 +3,9 @@
 #include "llm/anthropic.h"
 #include "llm/aws_credentials.h"
 #include "llm/bedrock.h"
+#include "llm/bedrock_embeddings.h"
 #include "llm/openai.h"
+#include "llm/openai_embeddings.h"
 
 namespace askdb::llm {
 
@@ -24,25 +26,66 @@ Result<PriceTable> price_table(const LlmConfig& config) { return PriceTable::par
 
 namespace {
 
-Result<std::unique_ptr<Protocol>> bedrock_protocol(const LlmConfig& c, const EnvLookup& env) {
+// Region, endpoint and credential chain for Bedrock; `what` and `setting` name the use in the
+// message when no region is found.
+Result<BedrockOptions> bedrock_options(const std::string& region, const std::string& base_url,
+                                       const EnvLookup& env, const std::string& what,
+                                       const std::string& setting) {
   AwsLookup lookup;
   lookup.env = env;
   BedrockOptions o;
-  o.region = c.region.empty() ? find_aws_region(lookup) : c.region;
+  o.region = region.empty() ? find_aws_region(lookup) : region;
   if (o.region.empty()) {
     return Error{ErrorCode::kConfig,
-                 "Claude on Amazon Bedrock needs an AWS region, and none is set: set AWS_REGION "
-                 "(e.g. us-east-1) or llm.region (ASKDB_LLM_REGION), or `region` in your AWS "
-                 "profile; the model must be enabled in that region's Bedrock console."};
+                 what + " needs an AWS region, and none is set: set AWS_REGION (e.g. us-east-1) "
+                        "or " + setting + ", or `region` in your AWS profile; the model must be "
+                        "enabled in that region's Bedrock console."};
   }
-  o.model = c.model.empty() ? default_bedrock_model(o.region) : c.model;
-  o.endpoint = c.base_url.empty() ? bedrock_endpoint(o.region, env) : c.base_url;
+  o.endpoint = base_url.empty() ? bedrock_endpoint(o.region, env) : base_url;
   auto chain = std::make_shared<AwsCredentialChain>(lookup);
   o.credentials = [chain] { return chain->get(); };
-  return make_bedrock_protocol(std::move(o));
+  return o;
+}
+
+Result<std::unique_ptr<Protocol>> bedrock_protocol(const LlmConfig& c, const EnvLookup& env) {
+  Result<BedrockOptions> o = bedrock_options(c.region, c.base_url, env,
+                                             "Claude on Amazon Bedrock",
+                                             "llm.region (ASKDB_LLM_REGION)");
+  if (!o) return o.error();
+  o->model = c.model.empty() ? default_bedrock_model(o->region) : c.model;
+  return make_bedrock_protocol(std::move(*o));
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& e, const LlmConfig& llm,
+                                                const EnvLookup& env) {
+  std::unique_ptr<EmbeddingWire> wire;
+  if (e.provider == "openai") {
+    OpenAiEmbeddingOptions o;
+    o.base_url = e.base_url;
+    o.model = e.model;
+    o.api_key = e.api_key;
+    o.dimensions = static_cast<size_t>(e.dimensions);
+    wire = make_openai_embedding_wire(o);
+  } else if (e.provider == "bedrock") {
+    Result<BedrockOptions> bedrock =
+        bedrock_options(e.region, e.base_url, env, "Titan embeddings on Amazon Bedrock",
+                        "embedding.region (ASKDB_EMBEDDING_REGION)");
+    if (!bedrock) return bedrock.error();
+    BedrockEmbeddingOptions o;
+    o.bedrock = std::move(*bedrock);
+    o.bedrock.model = e.model;
+    o.dimensions = static_cast<size_t>(e.dimensions);
+    wire = make_titan_embedding_wire(std::move(o));
+  } else {
+    return std::unique_ptr<Embedder>();
+  }
+  EmbedderOptions options;
+  options.batch_size = static_cast<size_t>(e.batch_size);
+  options.parallel = static_cast<size_t>(e.parallel);
+  return make_wire_embedder(std::move(wire), call_policy(llm), options);
+}
 
 std::string effective_provider(const LlmConfig& c, const EnvLookup& env) {
   if (!c.provider.empty()) return c.provider;

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "llm/embedder.h"
 #include "llm/exchange.h"
 #include "llm/pricing.h"
 #include "llm/provider.h"
@@ -29,6 +30,13 @@ Result<std::unique_ptr<Provider>> make_provider(const LlmConfig& config,
 std::string effective_provider(const LlmConfig& config, const EnvLookup& env = process_env());
 
 CallPolicy call_policy(const LlmConfig& config);
+
+// The embedder embedding.* asks for, or nullptr when embedding.provider is empty. Its timeouts,
+// retries and limits are llm.*'s (its own queue and connections, though). Error{kConfig} when
+// the configuration cannot work (bedrock without a region, say).
+Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& embedding,
+                                                const LlmConfig& llm,
+                                                const EnvLookup& env = process_env());
 
 // llm.prices followed by the built-in prices; Error{kConfig} for an unreadable entry.
 Result<PriceTable> price_table(const LlmConfig& config);

@@ -122,14 +122,7 @@ class OpenAiProtocol final : public Protocol {
   }
 
   Failure http_failure(const HttpHead& head, std::string_view body) const override {
-    Failure f{openai_http_error(describe(), head, body)};
-    f.retryable = is_status_retryable(head.status);
-    if (head.status == 429) {  // an exhausted quota does not come back by waiting
-      const ServerError e = parse_server_error(body);
-      f.retryable = e.code != "insufficient_quota" && e.type != "insufficient_quota";
-    }
-    f.retry_after_s = retry_after_seconds(head);
-    return f;
+    return openai_http_failure(describe(), head, body);
   }
 
   Failure transport_failure(const HttpResponse& response) const override {

@@ -165,6 +165,17 @@ Error openai_http_error(const std::string& who, const HttpHead& head, std::strin
   return Error{ErrorCode::kLlm, message};
 }
 
+Failure openai_http_failure(const std::string& who, const HttpHead& head, std::string_view body) {
+  Failure f{openai_http_error(who, head, body)};
+  f.retryable = is_status_retryable(head.status);
+  if (head.status == 429) {  // an exhausted quota does not come back by waiting
+    const ServerError e = parse_server_error(body);
+    f.retryable = e.code != "insufficient_quota" && e.type != "insufficient_quota";
+  }
+  f.retry_after_s = retry_after_seconds(head);
+  return f;
+}
+
 Error openai_transport_error(const HttpResponse& response, const std::string& base_url) {
   std::string message = response.failure_message;
   switch (response.failure) {

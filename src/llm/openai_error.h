@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "llm/exchange.h"
 #include "llm/http_client.h"
 
 namespace askdb::llm {
@@ -27,6 +28,10 @@ ServerError parse_server_error(std::string_view body);
 // Error{kLlm, "<who> returned HTTP 401: Incorrect API key provided... — check
 // ASKDB_LLM_API_KEY"} for a non-2xx reply. `who` is Provider::describe().
 Error openai_http_error(const std::string& who, const HttpHead& head, std::string_view body);
+
+// openai_http_error() with whether a retry may help (is_status_retryable(), except an exhausted
+// quota's 429) and the server's Retry-After.
+Failure openai_http_failure(const std::string& who, const HttpHead& head, std::string_view body);
 
 // Error{kLlm} for a transport failure (no usable HTTP reply), with advice by failure kind.
 // `base_url` is the configured ASKDB_LLM_BASE_URL, quoted in the advice.

@@ -16,7 +16,10 @@ constexpr const char* kBuiltinPrices =
     "*claude-opus-4-5*=5/25, *claude-opus-4*=15/75, *claude-sonnet-4*=3/15, "
     "*claude-3-7-sonnet*=3/15, *claude-3-5-sonnet*=3/15, *claude-haiku-4-5*=1/5, "
     "*claude-3-5-haiku*=0.8/4, *claude-3-haiku*=0.25/1.25, *gpt-4o-mini*=0.15/0.6, "
-    "*gpt-4o*=2.5/10, *gpt-4.1-nano*=0.1/0.4, *gpt-4.1-mini*=0.4/1.6, *gpt-4.1*=2/8";
+    "*gpt-4o*=2.5/10, *gpt-4.1-nano*=0.1/0.4, *gpt-4.1-mini*=0.4/1.6, *gpt-4.1*=2/8, "
+    "amazon.titan-embed-text-v2*=0.02/0, amazon.titan-embed-text-v1*=0.1/0, "
+    "text-embedding-3-small*=0.02/0, text-embedding-3-large*=0.13/0, "
+    "text-embedding-ada-002*=0.1/0";
 
 std::optional<double> parse_price(std::string_view text) {
   const std::string t(trim(text));

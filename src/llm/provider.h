@@ -47,6 +47,8 @@ struct Reply {
   Usage usage;
   std::string stop_reason;  // as the provider named it ("stop", "length", "end_turn", ...)
   std::string model;        // the model that answered, when the provider says
+  // An embeddings exchange's vectors (llm/embedder.h), one per input in order; else empty.
+  std::vector<std::vector<float>> vectors;
 };
 
 // Called with each piece of text as it arrives, in order, one call at a time.

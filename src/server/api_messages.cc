@@ -244,6 +244,12 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   // and stores what it had); the pipeline's coroutine uses this frame's locals until then.
   chat::AskResult result = co_await answered.wait();
   if (kind == store::MessageKind::kQuestion) result.question = text;
+  if (result.error && result.error->code != ErrorCode::kGuard &&
+      result.error->code != ErrorCode::kDatabase) {
+    // Operators see in the log why answers fail (the LLM's credentials, quota, an outage).
+    spdlog::warn("message {}: {} error: {}", message.id, error_code_name(result.error->code),
+                 result.error->message);
+  }
 
   json outcome = chat::to_json(result, true);
   const store::MessageStatus status = status_of(result);

@@ -17,6 +17,7 @@
 
 #include "pg/connection.h"
 #include "support/demo_cluster.h"
+#include "support/fake_bedrock_server.h"
 #include "support/fake_openai_server.h"
 #include "support/http_test_client.h"
 #include "support/subprocess.h"
@@ -177,6 +178,89 @@ TEST_F(ServeCliTest, PastTheGraceTheAnswerIsStoppedAndKept) {
   EXPECT_TRUE(stored.starts_with("interrupted:word0")) << stored;
   EXPECT_EQ(stored.find("word59"), std::string::npos);
   drop_schema("serve_grace_over");
+}
+
+// Serves with `e`, asks one question through the API (plain JSON) and stops. Returns the
+// server's output and, in `seen`, every byte the API sent back.
+testing::SubprocessResult serve_one_question(const std::map<std::string, std::string>& e,
+                                             uint16_t port, std::string& seen) {
+  HttpTestClient client(port);
+  std::future<std::string> replies;
+  auto r = testing::run_subprocess(
+      {ASKDB_BINARY, "demo", "--port", std::to_string(port)}, e, 120, [&](pid_t pid) {
+        replies = std::async(std::launch::async, [&client, pid] {
+          std::string bodies;
+          if (wait_until_up(client)) {
+            HttpReply created = client.send_json("POST", "/api/v1/conversations", json::object());
+            bodies += created.body;
+            const std::string id = created.json().value("id", "");
+            bodies += client
+                          .send_json("POST", "/api/v1/conversations/" + id + "/messages",
+                                     {{"question", "Which city had the most late deliveries?"}})
+                          .body;
+            bodies += client.get("/api/v1/conversations/" + id + "/messages").body;
+          }
+          kill(pid, SIGTERM);
+          return bodies;
+        });
+      });
+  seen = replies.get();
+  return r;
+}
+
+// Whatever goes wrong with the LLM's credentials, the server log (its stderr), its output and
+// every API reply name the problem and never the secret: not the AWS secret key, the session
+// token, a signature, nor an API key.
+TEST_F(ServeCliTest, SecretsNeverReachTheLogOrTheUser) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY";
+  const std::string token = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN0123456789";
+  test::FakeBedrockOptions options;
+  options.session_token = token;  // the server knows another secret: every signature is wrong
+  test::FakeBedrockServer bedrock(options);
+  ASSERT_TRUE(bedrock.start().ok());
+  auto e = env("serve_secrets");
+  e["ASKDB_LLM_BASE_URL"] = testing::kUnset;
+  e["ASKDB_LLM_MODEL"] = testing::kUnset;
+  e["ASKDB_LLM_MAX_RETRIES"] = "0";
+  e["AWS_ACCESS_KEY_ID"] = options.access_key_id;
+  e["AWS_SECRET_ACCESS_KEY"] = secret;
+  e["AWS_SESSION_TOKEN"] = token;
+  e["AWS_REGION"] = "us-east-1";
+  e["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.endpoint();
+  std::string seen;
+  auto r = serve_one_question(e, port_, seen);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_GE(bedrock.request_count(), 1u) << r.err;
+  const std::string authorization = bedrock.requests()[0].header("authorization");
+  const std::string signature = authorization.substr(authorization.find("Signature=") + 10);
+  ASSERT_EQ(signature.size(), 64u) << authorization;
+  // Not vacuous: the failure is in the log and in the reply, with its cause.
+  EXPECT_NE(r.err.find("InvalidSignatureException"), std::string::npos) << r.err;
+  EXPECT_NE(seen.find("InvalidSignatureException"), std::string::npos) << seen;
+  EXPECT_NE(r.err.find("LLM bedrock (us.anthropic.claude-sonnet-4-5"), std::string::npos) << r.err;
+  for (const std::string& leaked : {secret, token, signature}) {
+    EXPECT_EQ(r.err.find(leaked), std::string::npos) << "in the log: " << leaked;
+    EXPECT_EQ(r.out.find(leaked), std::string::npos) << "in the output: " << leaked;
+    EXPECT_EQ(seen.find(leaked), std::string::npos) << "in a reply: " << leaked;
+  }
+
+  // An OpenAI-compatible server refusing the key: the log says 401, never the key.
+  test::FakeOpenAiOptions keyed;
+  keyed.api_key = "sk-the-right-key-000000000000";
+  FakeOpenAiServer openai(keyed);
+  ASSERT_TRUE(openai.start().ok());
+  const std::string api_key = "sk-proj-WRONGKEY0123456789abcdefghijklmnop";
+  e = env("serve_secrets");
+  e["ASKDB_LLM_BASE_URL"] = openai.base_url();
+  e["ASKDB_LLM_API_KEY"] = api_key;
+  r = serve_one_question(e, port_, seen);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
+  EXPECT_NE(seen.find("ASKDB_LLM_API_KEY"), std::string::npos) << seen;
+  EXPECT_EQ(r.err.find(api_key), std::string::npos) << r.err;
+  EXPECT_EQ(seen.find(api_key), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("WRONGKEY0123456789"), std::string::npos) << seen;
+  drop_schema("serve_secrets");
 }
 
 TEST_F(ServeCliTest, LocalAccountsFromTheCommandLine) {

@@ -32,6 +32,7 @@
 
 #include "llm/sigv4.h"
 #include "support/event_stream_encoder.h"
+#include "support/fake_embedding.h"
 
 namespace askdb::test {
 namespace {
@@ -91,6 +92,9 @@ std::string content_text(const json& content) {
 }
 
 std::string last_user_message_of(const json& body) {
+  if (body.is_object() && body.contains("inputText") && body["inputText"].is_string()) {
+    return body["inputText"].get<std::string>();  // Titan embeddings
+  }
   if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array()) return "";
   const json& messages = body["messages"];
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
@@ -111,6 +115,9 @@ int64_t input_tokens_of(const json& body) {
     }
   }
   if (body.contains("system")) bytes += content_text(body["system"]).size();
+  if (body.contains("inputText") && body["inputText"].is_string()) {
+    bytes += body["inputText"].get<std::string>().size();
+  }
   return token_estimate(bytes);
 }
 
@@ -334,6 +341,8 @@ struct FakeBedrockServer::Impl {
                              const std::vector<std::pair<std::string, std::string>>& headers);
   awaitable<bool> send_json(tcp::socket& socket, unsigned version, bool keep_alive,
                             const Plan& plan);
+  awaitable<bool> send_embedding(tcp::socket& socket, unsigned version, bool keep_alive,
+                                 const Plan& plan, const json& request);
   awaitable<bool> send_stream(tcp::socket& socket, unsigned version, bool keep_alive,
                               const Plan& plan);
   awaitable<void> sleep_ms(int ms);
@@ -500,10 +509,32 @@ FakeBedrockRequest FakeBedrockServer::Impl::receive(
   return received;
 }
 
+// Titan Text Embeddings' checks of an InvokeModel body, with its own messages.
+std::optional<Refusal> titan_refusal(const json& body) {
+  const auto malformed = [](const std::string& what) {
+    return Refusal{400, "ValidationException",
+                   "Malformed input request: " + what + ", please reformat your input and try again."};
+  };
+  if (body.is_discarded() || !body.is_object()) return malformed("#: expected type: JSONObject");
+  if (!body.contains("inputText")) return malformed("#: required key [inputText] not found");
+  if (!body["inputText"].is_string()) return malformed("#/inputText: expected type: String");
+  if (body["inputText"].get<std::string>().empty()) {
+    return malformed("#/inputText: expected minLength: 1, actual: 0");
+  }
+  if (body.contains("dimensions")) {
+    const json& d = body["dimensions"];
+    if (!d.is_number_integer() || (d != 256 && d != 512 && d != 1024)) {
+      return malformed("#/dimensions: " + d.dump() + " is not a valid enum value");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Refusal> FakeBedrockServer::Impl::refusal_for(const FakeBedrockRequest& received,
                                                             const json& body) const {
   if (received.method != "POST" || received.model_id.empty() ||
-      (received.operation != "converse" && received.operation != "converse-stream")) {
+      (received.operation != "converse" && received.operation != "converse-stream" &&
+       received.operation != "invoke")) {
     return Refusal{404, "UnknownOperationException", "Unknown operation"};
   }
   if (std::optional<Refusal> refused = check_signature(received)) return refused;
@@ -513,6 +544,7 @@ std::optional<Refusal> FakeBedrockServer::Impl::refusal_for(const FakeBedrockReq
     return Refusal{403, "AccessDeniedException",
                    "You don't have access to the model with the specified model ID."};
   }
+  if (received.operation == "invoke") return titan_refusal(body);
   if (body.is_discarded() || !body.is_object() || !body.contains("messages")) {
     return Refusal{400, "ValidationException",
                    "Malformed input request, please reformat your input and try again."};
@@ -555,6 +587,10 @@ awaitable<bool> FakeBedrockServer::Impl::answer(tcp::socket& socket,
         co_await send_error(socket, version, keep_alive, error, plan.rule.body, plan.rule.headers);
     co_return keep;
   }
+  if (received.operation == "invoke") {
+    const bool keep = co_await send_embedding(socket, version, keep_alive, plan, body);
+    co_return keep;
+  }
   if (received.operation == "converse") {
     const bool keep = co_await send_json(socket, version, keep_alive, plan);
     co_return keep;
@@ -577,6 +613,27 @@ awaitable<bool> FakeBedrockServer::Impl::send_error(
   error_code ec;
   co_await http::async_write(socket, response, net::redirect_error(net::use_awaitable, ec));
   co_return !ec && keep_alive;
+}
+
+awaitable<bool> FakeBedrockServer::Impl::send_embedding(tcp::socket& socket, unsigned version,
+                                                        bool keep_alive, const Plan& plan,
+                                                        const json& request) {
+  const size_t dimensions = request.contains("dimensions") ? request["dimensions"].get<size_t>() : 1024;
+  const std::string text = request["inputText"].get<std::string>();
+  const std::vector<float> vector = fake_embedding(text, dimensions);
+  const json reply = {{"embedding", vector},
+                      {"embeddingsByType", {{"float", vector}}},
+                      {"inputTextTokenCount", plan.input_tokens}};
+  const std::string body = dump(reply);
+  std::string wire = std::string(version == 10 ? "HTTP/1.0" : "HTTP/1.1") +
+                     " 200 OK\r\nContent-Type: application/json\r\nx-amzn-requestid: " +
+                     request_id() + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  wire += keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
+  const bool cut = plan.rule.mode == FakeBedrockMode::kCutStream;
+  wire += cut ? body.substr(0, body.size() / 2) : body;  // cut: the connection closes mid-body
+  error_code ec;
+  co_await net::async_write(socket, net::buffer(wire), net::redirect_error(net::use_awaitable, ec));
+  co_return !ec && keep_alive && !cut;
 }
 
 awaitable<bool> FakeBedrockServer::Impl::send_json(tcp::socket& socket, unsigned version,

@@ -5,7 +5,11 @@
 // application/vnd.amazon.eventstream, chunked, with real binary event-stream frames (correct
 // CRCs) in Bedrock's order: messageStart, contentBlockDelta (a few words each),
 // contentBlockStop, messageStop, metadata with usage; each payload carries Bedrock's random
-// "p" padding field. POST /model/{id}/converse answers the Converse JSON. Errors carry AWS's
+// "p" padding field. POST /model/{id}/converse answers the Converse JSON. POST /model/{id}/invoke
+// is Titan Text Embeddings: {"inputText", "dimensions", "normalize"} in, fake_embedding() of the
+// text out (support/fake_embedding.h), Titan's validation errors for a missing or empty text or
+// dimensions other than 256, 512 and 1024; rules match the text, kCutStream sends half the JSON
+// before the connection closes. Errors carry AWS's
 // x-amzn-errortype header, x-amzn-requestid and {"message": ...} body.
 //
 // Every request's SigV4 Authorization header is verified like AWS does: the fake recomputes the
@@ -60,14 +64,15 @@ struct FakeBedrockRequest {
   std::string method;
   std::string target;     // as received: "/model/us.anthropic...-v1%3A0/converse-stream"
   std::string model_id;   // decoded: "us.anthropic...-v1:0"; "" when the path is not a model's
-  std::string operation;  // "converse-stream", "converse" or ""
+  std::string operation;  // "converse-stream", "converse", "invoke" or ""
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
   std::string body;                                          // the raw JSON body
   bool signature_valid = false;
 
   // The value of the first header `name` (lower case), "" when absent.
   std::string header(const std::string& name) const;
-  // The text of the last message with role "user" in the body, "" when none.
+  // The text of the last message with role "user" in the body (an /invoke's inputText), ""
+  // when none.
   std::string last_user_message() const;
 };
 

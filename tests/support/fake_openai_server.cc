@@ -29,6 +29,8 @@
 #include <set>
 #include <thread>
 
+#include "support/fake_embedding.h"
+
 namespace askdb::test {
 namespace {
 
@@ -63,6 +65,18 @@ std::string content_text(const json& content) {
         out += part["text"].get<std::string>();
       }
     }
+  }
+  return out;
+}
+
+// The texts of an embeddings request's "input" (a string or an array of strings).
+std::vector<std::string> inputs_of(const json& body) {
+  std::vector<std::string> out;
+  if (!body.is_object() || !body.contains("input")) return out;
+  const json& input = body["input"];
+  if (input.is_string()) out.push_back(input.get<std::string>());
+  if (input.is_array()) {
+    for (const json& x : input) out.push_back(x.is_string() ? x.get<std::string>() : "");
   }
   return out;
 }
@@ -202,6 +216,8 @@ struct FakeOpenAiServer::Impl {
                               const Plan& plan);
   awaitable<bool> send_raw(tcp::socket& socket, unsigned version, bool keep_alive,
                            const Plan& plan);
+  awaitable<bool> send_embeddings(tcp::socket& socket, unsigned version, bool keep_alive,
+                                  const Plan& plan, const json& request);
   awaitable<void> sleep_ms(int ms);
 
   std::string completion_json(const Plan& plan) const;
@@ -256,7 +272,8 @@ std::optional<std::string> FakeOpenAiServer::Impl::validate(
   const std::string target(request.target());
   const std::string method(request.method_string());
   const std::string path = target.substr(0, target.find('?'));
-  if (request.method() != http::verb::post || path != "/v1/chat/completions") {
+  const bool embeddings = path == "/v1/embeddings";
+  if (request.method() != http::verb::post || (path != "/v1/chat/completions" && !embeddings)) {
     status = 404;
     return dump(error_json("Invalid URL (" + method + " " + target + ")", "invalid_request_error",
                            nullptr));
@@ -296,7 +313,27 @@ std::optional<std::string> FakeOpenAiServer::Impl::validate(
     status = 400;
     return dump(error_json("you must provide a model parameter", "invalid_request_error", nullptr));
   }
-  if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
+  if (embeddings) {
+    if (!body.contains("input")) {
+      status = 400;
+      return dump(error_json("Missing required parameter: 'input'.", "invalid_request_error",
+                             "missing_required_parameter", "input"));
+    }
+    const json& input = body["input"];
+    bool valid = (input.is_string() && !input.get<std::string>().empty()) ||
+                 (input.is_array() && !input.empty());
+    if (input.is_array()) {
+      for (const json& x : input) valid = valid && x.is_string() && !x.get<std::string>().empty();
+    }
+    if (!valid) {
+      status = 400;
+      return dump(error_json(
+          "'$.input' is invalid. Please check the API reference: "
+          "https://platform.openai.com/docs/api-reference.",
+          "invalid_request_error", nullptr));
+    }
+  } else if (!body.contains("messages") || !body["messages"].is_array() ||
+             body["messages"].empty()) {
     status = 400;
     return dump(error_json("Missing required parameter: 'messages'.", "invalid_request_error",
                            "missing_required_parameter", "messages"));
@@ -322,7 +359,11 @@ Plan FakeOpenAiServer::Impl::plan_for(const json& body) {
   plan.include_usage = body.contains("stream_options") && body["stream_options"].is_object() &&
                        body["stream_options"].value("include_usage", false);
   plan.prompt_tokens = prompt_tokens_of(body);
-  const std::string last_user = last_user_message_of(body);
+  std::string last_user = last_user_message_of(body);
+  for (const std::string& input : inputs_of(body)) {  // an embeddings request: any input matches
+    last_user += input + "\n";
+    plan.prompt_tokens += token_estimate(input.size());
+  }
 
   std::lock_guard lock(mu);
   for (auto it = rules.begin(); it != rules.end(); ++it) {
@@ -361,6 +402,11 @@ awaitable<bool> FakeOpenAiServer::Impl::answer(tcp::socket& socket,
   co_await sleep_ms(plan.rule.delay_ms);
   if (!socket.is_open()) co_return false;
 
+  const std::string target(request.target());
+  if (target.substr(0, target.find('?')) == "/v1/embeddings" && plan.rule.mode != FakeMode::kHang &&
+      plan.rule.mode != FakeMode::kHttpError && plan.rule.mode != FakeMode::kRaw) {
+    co_return co_await send_embeddings(socket, version, keep_alive, plan, body);
+  }
   switch (plan.rule.mode) {
     case FakeMode::kHang: {
       error_code ec;
@@ -390,6 +436,43 @@ awaitable<bool> FakeOpenAiServer::Impl::answer(tcp::socket& socket,
     case FakeMode::kCutStream:
       co_return co_await send_stream(socket, version, keep_alive, plan);
   }
+  co_return false;
+}
+
+awaitable<bool> FakeOpenAiServer::Impl::send_embeddings(tcp::socket& socket, unsigned version,
+                                                        bool keep_alive, const Plan& plan,
+                                                        const json& request) {
+  size_t dimensions = options.embedding_dimensions;
+  if (request.contains("dimensions") && request["dimensions"].is_number_unsigned()) {
+    dimensions = request["dimensions"].get<size_t>();
+  }
+  const std::vector<std::string> inputs = inputs_of(request);
+  json data = json::array();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t index = options.embeddings_reversed ? inputs.size() - 1 - i : i;
+    data.push_back({{"object", "embedding"},
+                    {"index", index},
+                    {"embedding", fake_embedding(inputs[index], dimensions)}});
+  }
+  const json reply = {{"object", "list"},
+                      {"data", std::move(data)},
+                      {"model", plan.model},
+                      {"usage",
+                       {{"prompt_tokens", plan.prompt_tokens},
+                        {"total_tokens", plan.prompt_tokens}}}};
+  std::string body = dump(reply);
+  if (plan.rule.mode == FakeMode::kMalformedChunk) body.resize(body.size() / 3);
+  if (plan.rule.mode != FakeMode::kCutStream) {
+    const bool keep = co_await send_simple(socket, version, keep_alive, 200, "application/json",
+                                           std::move(body), plan.rule.headers);
+    co_return keep;
+  }
+  // The head promises the whole body; half of it comes, then the connection closes.
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" +
+                           body.substr(0, body.size() / 2);
+  error_code ec;
+  co_await net::async_write(socket, net::buffer(head), net::redirect_error(net::use_awaitable, ec));
   co_return false;
 }
 

@@ -5,7 +5,10 @@
 // chunked transfer encoding, "data: {chat.completion.chunk}\n\n" events a few words each, a
 // final usage chunk and "data: [DONE]", and OpenAI's own error bodies. What it answers is
 // scripted with rules (see FakeRule); it records every request for assertions on the prompt.
-// Like OpenAI it serves POST /v1/chat/completions only (anything else: 404 "Invalid URL").
+// Like OpenAI it serves POST /v1/chat/completions and POST /v1/embeddings (anything else: 404
+// "Invalid URL"). Embeddings are fake_embedding() of each input (support/fake_embedding.h);
+// rules match any of the inputs, and kStream/kJson answer the embeddings list, kMalformedChunk
+// a body that is not JSON, kCutStream half of it before the connection closes.
 // Runs on its own thread; every public method may be called from any thread.
 #pragma once
 
@@ -61,6 +64,8 @@ struct FakeOpenAiOptions {
   std::string api_key;                      // set: requests must carry "Bearer <api_key>", else 401
   std::vector<std::string> models;          // set: any other model gets 404 model_not_found
   int words_per_chunk = 2;                  // words of reply text per SSE chunk (at least 1)
+  size_t embedding_dimensions = 8;  // when the request names no "dimensions"
+  bool embeddings_reversed = false;  // list data[] last index first (clients must use "index")
 };
 
 class FakeOpenAiServer {

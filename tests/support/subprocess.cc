@@ -106,11 +106,22 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
 }
 
 std::map<std::string, std::string> isolated_askdb_env(const std::string& home) {
-  std::map<std::string, std::string> env = {{"ASKDB_HOME", home}};
+  // No AWS credentials or instance metadata either: a developer's ~/.aws must not turn Bedrock
+  // on, and no test may reach beyond loopback.
+  std::map<std::string, std::string> env = {
+      {"ASKDB_HOME", home},
+      {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/askdb-test/aws-credentials"},
+      {"AWS_CONFIG_FILE", "/nonexistent/askdb-test/aws-config"},
+      {"AWS_EC2_METADATA_DISABLED", "true"}};
   for (const char* name :
        {"DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER",
-        "OPENAI_API_KEY", "OPENAI_BASE_URL", "ASKDB_LLM_PROVIDER", "ASKDB_LLM_BASE_URL",
-        "ASKDB_LLM_MODEL", "ASKDB_LLM_API_KEY", "ASKDB_DATABASE_URL"}) {
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+        "ASKDB_LLM_PROVIDER", "ASKDB_LLM_BASE_URL", "ASKDB_LLM_MODEL", "ASKDB_LLM_API_KEY",
+        "ASKDB_LLM_REGION", "ASKDB_EMBEDDING_PROVIDER", "ASKDB_DATABASE_URL", "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"}) {
     env[name] = kUnset;
   }
   return env;
@@ -120,8 +131,8 @@ std::vector<std::string> environment_without_askdb_settings() {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string kv = *e;
-    if (kv.starts_with("ASKDB_") || kv.starts_with("OPENAI_") || kv.starts_with("DATABASE_URL=") ||
-        kv.starts_with("PG")) {
+    if (kv.starts_with("ASKDB_") || kv.starts_with("OPENAI_") || kv.starts_with("ANTHROPIC_") ||
+        kv.starts_with("AWS_") || kv.starts_with("DATABASE_URL=") || kv.starts_with("PG")) {
       continue;
     }
     env.push_back(kv);

@@ -35,7 +35,8 @@ inline constexpr const char* kUnset = "\x01unset";
 std::map<std::string, std::string> isolated_askdb_env(const std::string& home);
 
 // This process's environment as NAME=value strings (for posix_spawn), less every variable that
-// could point askdb at another database, LLM or setting: ASKDB_*, OPENAI_*, DATABASE_URL, PG*.
+// could point askdb at another database, LLM or setting: ASKDB_*, OPENAI_*, ANTHROPIC_*, AWS_*,
+// DATABASE_URL, PG*.
 std::vector<std::string> environment_without_askdb_settings();
 
 }  // namespace askdb::testing
