@@ -525,7 +525,7 @@ rlim_t raise_open_files() {
 }
 
 // askdb's environment: this one's, less anything that would point it at another database or
-// LLM, plus the home, the fake LLM and the API rate limit at its maximum.
+// LLM, plus the home, the fake LLM, and the API rate limit and the LLM's queue at their maximum.
 std::vector<std::string> askdb_env(const std::string& home, int llm_port) {
   std::vector<std::string> env = askdb::testing::environment_without_askdb_settings();
   env.push_back("ASKDB_HOME=" + home);
@@ -534,6 +534,11 @@ std::vector<std::string> askdb_env(const std::string& home, int llm_port) {
   env.push_back("ASKDB_LLM_MODEL=fake");
   // Every chat comes from 127.0.0.1, one rate-limit key: the limit must not be what is measured.
   env.push_back("ASKDB_SERVER_REQUESTS_PER_MINUTE=1000000");
+  // The LLM's queue (llm.max_concurrent, 32 by default, for a real provider's quota) would
+  // answer most chats "busy" at once: the fake LLM takes any number, so the limit is raised to
+  // what a deployment sized for this load would set.
+  env.push_back("ASKDB_LLM_MAX_CONCURRENT=10000");
+  env.push_back("ASKDB_LLM_MAX_QUEUED=10000");
   return env;
 }
 

@@ -155,7 +155,7 @@ const std::vector<Setting>& settings() {
                      "LLM requests that may wait for a place; beyond, questions get HTTP 429."),
       text_setting("llm", "ca_bundle", &Config::llm, &LlmConfig::ca_bundle,
                    "PEM file of certificate authorities to trust for the LLM (a TLS-inspecting "
-                   "proxy's, say) instead of the system's. TLS is always verified. "
+                   "proxy's, say) as well as the system's. TLS is always verified. "
                    "HTTPS_PROXY and NO_PROXY are honoured."),
       text_setting("llm", "prices", &Config::llm, &LlmConfig::prices,
                    "USD per million input/output tokens by model, \"pattern=in/out\" separated "

@@ -232,6 +232,9 @@ HttpRequest metadata_request(std::string method, std::string url, double timeout
   request.url = std::move(url);
   request.connect_timeout_s = timeout_s;
   request.timeout_s = timeout_s;
+  // The ECS agent and the instance metadata service answer on link-local addresses that no
+  // proxy can reach: a container's http_proxy must not take these requests (as in the SDKs).
+  request.direct = true;
   return request;
 }
 

@@ -107,7 +107,7 @@ struct CallPolicy {
   double max_retry_after_s = 20;  // a longer Retry-After ends the call instead of waiting
   int max_concurrent = 32;        // requests in flight to this provider
   int max_queued = 256;           // requests waiting for a place; beyond: ErrorCode::kBusy
-  std::string ca_bundle;          // PEM file of CAs to trust instead of the system's; "" system
+  std::string ca_bundle;          // PEM file of CAs trusted besides the system's; "": none
 };
 
 // The engine: sends bodies over one Wire under one CallPolicy, with the rules above. Owns one

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -206,11 +207,23 @@ void describe_failure(CURLcode rc, CURL* h, const HttpRequest& request, const Tr
                               where + " was still sending its reply";
       }
       return;
+    case CURLE_SSL_CACERT_BADFILE:
+      out.failure = HttpFailure::kTls;
+      if (!request.ca_bundle.empty()) {
+        const std::string why = ::access(request.ca_bundle.c_str(), R_OK) != 0
+                                    ? os_error_text(errno)
+                                    : "it holds no PEM certificate";
+        out.failure_message = "the CA bundle " + request.ca_bundle + " cannot be used to verify " +
+                              where + " (" + why +
+                              "; it must be a readable PEM file of CA certificates)";
+      } else {
+        out.failure_message = "the TLS connection to " + where + " failed (" + detail + ")";
+      }
+      return;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       out.failure = HttpFailure::kTls;
@@ -479,17 +492,20 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     for (uint64_t id : left) finish(id, CURLE_OK, HttpFailure::kCancelled);
     std::deque<std::unique_ptr<Call>> never_started;
     std::vector<TimerStart> timer_starts;
+    std::vector<uint64_t> cancels;
     {
       std::lock_guard lock(mu_);
       never_started.swap(starts_);
       timer_starts.swap(timer_starts_);
+      cancels.swap(cancels_);
     }
     // Timers still waiting run now, so their owners hear of the end (a request they start is
-    // refused: the client is stopping).
+    // refused: the client is stopping); those cancelled meanwhile do not.
     for (auto& timer : timer_starts) {
       timers_.emplace(timer.due, timer.id);
       timer_fns_.emplace(timer.id, std::move(timer.fn));
     }
+    for (uint64_t id : cancels) timer_fns_.erase(id);
     run_due_timers(Clock::time_point::max());
     // Outside the lock: a done handler may start another request (it is then refused too).
     for (auto& call : never_started) {
@@ -581,6 +597,7 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
     }
     // TLS peers are always verified (curl's default); only the set of trusted CAs may change.
     if (!request.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_bundle.c_str());
+    if (request.direct) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, call->headers.get());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, call->errbuf);

@@ -10,8 +10,9 @@
 //
 // Thread-safety: start(), post() and HttpCall::cancel() may be called from any thread. Sinks
 // and done handlers run on the transfer thread, one at a time, and must not block. The
-// destructor cancels what is still in flight (done handlers run with kCancelled) and joins the
-// thread. curl_global_init runs once per process (std::call_once).
+// destructor cancels what is still in flight (done handlers run with kCancelled), runs the
+// timers still pending (see after()) and joins the thread. curl_global_init runs once per
+// process (std::call_once).
 #pragma once
 
 #include <exception>
@@ -36,6 +37,7 @@ struct HttpRequest {
   double first_byte_timeout_s = 0;   // start → first byte of the reply; 0: only timeout_s
   double idle_timeout_s = 0;         // longest silence once connected; 0: only timeout_s applies
   std::string ca_bundle;             // PEM file of CAs to trust; "": the system's store
+  bool direct = false;  // never through a proxy (http_proxy and the like): link-local endpoints
 };
 
 // What failed below HTTP. Callers (and, later, retries) decide by kind, users read the message.
@@ -115,8 +117,10 @@ class HttpClient {
   HttpResponse post(const HttpRequest& request, const BodySink& on_body) const;
 
   // Runs `fn` on the transfer thread once `seconds` have passed (a retry's wait, say), unless
-  // the returned handle is cancelled first. Pending timers are dropped, unrun, by the
-  // destructor.
+  // the returned handle is cancelled first; dropping the handle does not cancel. The
+  // destructor runs the timers still pending at once, on the transfer thread, before it
+  // returns, so that their owners hear of the end: a request such a timer starts is refused
+  // (kOther, "shutting down") and a timer it sets runs at once too.
   std::shared_ptr<HttpCall> after(double seconds, std::function<void()> fn) const;
 
   // Requests in flight now (for metrics and tests).

@@ -340,6 +340,11 @@ TEST_F(ServerApiTest, AClientThatLeavesKeepsThePartialAnswer) {
   EXPECT_EQ(message["status"], "interrupted");
   EXPECT_FALSE(message["answer"].get<std::string>().empty());
   EXPECT_LT(message["answer"].get<std::string>().size(), slow.reply.size());
+  // ... and the upstream request ended with it: the LLM's next write found the connection gone.
+  for (int i = 0; i < 50 && llm_.abandoned_streams() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(llm_.abandoned_streams(), 1u);
 }
 
 TEST_F(ServerApiTest, AnLlmFailureIsAnErrorEventAndStored) {

@@ -241,6 +241,8 @@ awaitable<void> FakeAnthropicServer::Impl::accept_loop() {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       continue;
     }
+    // As real servers do: each event leaves at once, not after the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
     net::co_spawn(io, session(std::move(socket)), net::detached);
   }
 }

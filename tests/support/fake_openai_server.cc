@@ -199,6 +199,7 @@ struct FakeOpenAiServer::Impl {
   bool started = false;
   bool stopped = false;
   std::atomic<uint64_t> next_id{1};
+  std::atomic<size_t> abandoned{0};  // streams the client closed before their end
 
   mutable std::mutex mu;  // guards rules, requests, default_reply
   std::vector<FakeRule> rules;
@@ -244,6 +245,8 @@ awaitable<void> FakeOpenAiServer::Impl::accept_loop() {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       continue;
     }
+    // As real servers do: each event leaves at once, not after the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
     net::co_spawn(io, session(std::move(socket)), net::detached);
   }
 }
@@ -580,7 +583,10 @@ awaitable<bool> FakeOpenAiServer::Impl::send_stream(tcp::socket& socket, unsigne
     const std::string frame = "data: " + events[i] + "\n\n";
     co_await net::async_write(socket, http::make_chunk(net::buffer(frame)),
                               net::redirect_error(net::use_awaitable, ec));
-    if (ec) co_return false;
+    if (ec) {
+      ++abandoned;
+      co_return false;
+    }
   }
   if (plan.rule.mode == FakeMode::kCutStream) co_return false;  // close without the last chunk
 
@@ -688,6 +694,8 @@ std::vector<FakeRequest> FakeOpenAiServer::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
 }
+
+size_t FakeOpenAiServer::abandoned_streams() const { return impl_->abandoned.load(); }
 
 size_t FakeOpenAiServer::request_count() const {
   std::lock_guard lock(impl_->mu);

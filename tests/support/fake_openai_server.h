@@ -92,6 +92,8 @@ class FakeOpenAiServer {
   std::vector<FakeRequest> requests() const;  // every request so far, in arrival order
   size_t request_count() const;
   void clear_requests();
+  // Streamed replies whose client closed the connection before the last event.
+  size_t abandoned_streams() const;
 
  private:
   struct Impl;

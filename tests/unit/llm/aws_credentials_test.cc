@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "support/fake_aws_metadata.h"
+#include "support/http_proxy_recorder.h"
 #include "support/temp_home.h"
 
 namespace askdb::llm {
@@ -421,6 +422,34 @@ TEST_F(AwsCredentialsTest, EcsRelativeUri) {
   EXPECT_EQ(log[0].method, "GET");
   EXPECT_EQ(log[0].target, kEcsPath);
   EXPECT_EQ(log[0].header("authorization"), "");
+}
+
+// A container's http_proxy must not take the request to the ECS agent (a link-local address no
+// proxy can reach); without the bypass, curl would send even 127.0.0.1 to the proxy.
+TEST_F(AwsCredentialsTest, MetadataRequestsBypassAProxy) {
+  test::HttpProxyRecorder proxy;
+  ASSERT_TRUE(proxy.start().ok());
+  const char* saved = std::getenv("http_proxy");
+  const std::string saved_value = saved == nullptr ? "" : saved;
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  FakeAwsMetadataServer fake;
+  ASSERT_TRUE(fake.start().ok());
+  FakeAwsCredentials creds;
+  creds.access_key_id = "ASIAECSTASK";
+  creds.secret_access_key = "ecsSecret";
+  creds.token = "ecsToken";
+  creds.expiration = "2099-01-02T03:04:05Z";
+  fake.set_credentials(creds);
+  Result<AwsIdentity> got = AwsCredentialChain(ecs_lookup(fake)).get();
+  if (saved == nullptr) {
+    ::unsetenv("http_proxy");
+  } else {
+    ::setenv("http_proxy", saved_value.c_str(), 1);
+  }
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->credentials.access_key_id, "ASIAECSTASK");
+  EXPECT_TRUE(proxy.request_lines().empty());
+  EXPECT_EQ(fake.requests().size(), 1u);
 }
 
 TEST_F(AwsCredentialsTest, EcsFullUriWithAuthorizationToken) {

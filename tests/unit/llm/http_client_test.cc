@@ -8,14 +8,20 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/fake_openai_server.h"
+#include "support/http_proxy_recorder.h"
+#include "support/tls_test_server.h"
 
 namespace askdb::llm {
 namespace {
@@ -23,6 +29,10 @@ namespace {
 using test::FakeMode;
 using test::FakeOpenAiServer;
 using test::FakeRule;
+using test::HttpProxyRecorder;
+using test::TlsTestServer;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 // A TCP socket bound to 127.0.0.1 on an ephemeral port; listening (but never accepting) or
 // not listening at all (connections to it are refused).
@@ -62,6 +72,14 @@ HttpRequest request_to(const std::string& url, std::string body = "{}") {
   r.connect_timeout_s = 5;
   r.timeout_s = 10;
   return r;
+}
+
+// A body sink that appends every piece to `*out`.
+BodySink append_to(std::string* out) {
+  return [out](const HttpHead&, std::string_view piece) {
+    out->append(piece);
+    return true;
+  };
 }
 
 std::string chat_body(const std::string& question, bool stream) {
@@ -159,6 +177,35 @@ TEST_F(HttpClientTest, SendsMethodHeadersAndBody) {
   EXPECT_EQ(seen[0].last_user_message(), "hello");
 }
 
+TEST_F(HttpClientTest, GetIsSentAsGetWithoutABody) {
+  HttpRequest req = request_to(server_.base_url() + "/models", R"({"not":"sent"})");
+  req.method = "GET";
+  const HttpResponse r = client_.post(req, {});
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/v1/models");
+  EXPECT_EQ(seen[0].body, "");
+  // The fake serves POST /v1/chat/completions only; its 404 names what it received.
+  EXPECT_EQ(r.head.status, 404);
+  EXPECT_NE(r.error_body.find("Invalid URL (GET /v1/models)"), std::string::npos) << r.error_body;
+}
+
+TEST_F(HttpClientTest, PutIsSentAsPutWithItsBody) {
+  HttpRequest req = request_to(server_.base_url() + "/things/1", R"({"name":"put me"})");
+  req.method = "PUT";
+  const HttpResponse r = client_.post(req, {});
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].target, "/v1/things/1");
+  EXPECT_EQ(seen[0].body, req.body);
+  EXPECT_EQ(r.head.status, 404);
+  EXPECT_NE(r.error_body.find("Invalid URL (PUT /v1/things/1)"), std::string::npos) << r.error_body;
+}
+
 TEST_F(HttpClientTest, ErrorStatusBodyIsCapturedNotStreamed) {
   FakeRule rule;
   rule.mode = FakeMode::kHttpError;
@@ -226,6 +273,40 @@ TEST_F(HttpClientTest, IdleTimeoutWhenTheStreamFallsSilent) {
   EXPECT_EQ(r.failure_message, "127.0.0.1:" + std::to_string(server_.port()) +
                                    " sent nothing for 1 s in the middle of its reply");
   EXPECT_EQ(got, "data: first\n\n");
+}
+
+TEST_F(HttpClientTest, FirstByteTimeoutWhenTheServerReadsTheRequestButNeverAnswers) {
+  FakeRule rule;
+  rule.mode = FakeMode::kHang;
+  server_.add_rule(rule);
+  HttpRequest req = request_to(chat_url(), chat_body("q", true));
+  req.first_byte_timeout_s = 0.3;  // timeout_s stays 10
+  const HttpResponse r = client_.post(req, {});
+  EXPECT_EQ(r.failure, HttpFailure::kFirstByteTimeout) << r.failure_message;
+  EXPECT_EQ(r.failure_message, "127.0.0.1:" + std::to_string(server_.port()) +
+                                   " did not begin to answer within 0.3 s");
+  EXPECT_EQ(r.head.status, 0);
+  EXPECT_EQ(server_.request_count(), 1u);  // the request was read
+}
+
+TEST_F(HttpClientTest, FirstByteTimeoutDoesNotCutAStreamThatHasBegun) {
+  FakeRule rule;
+  rule.mode = FakeMode::kRaw;
+  rule.body = "data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\ndata: e\n\n";
+  rule.raw_chunk_bytes = 9;   // one event a chunk: the head and "data: a" come at once,
+  rule.chunk_delay_ms = 250;  // then four pauses, each shorter than idle_timeout_s
+  server_.add_rule(rule);
+  HttpRequest req = request_to(chat_url(), chat_body("q", true));
+  req.first_byte_timeout_s = 0.4;
+  req.idle_timeout_s = 5;
+  std::string got;
+  const auto begun = Clock::now();
+  const HttpResponse r = client_.post(req, append_to(&got));
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  EXPECT_EQ(r.head.status, 200);
+  EXPECT_EQ(got, rule.body);
+  // The server's pauses alone make the exchange outlast first_byte_timeout_s.
+  EXPECT_GE(Clock::now() - begun, 1s);
 }
 
 TEST_F(HttpClientTest, CutStreamIsABrokenReply) {
@@ -309,6 +390,276 @@ TEST(HttpClientStandaloneTest, DestructorCancelsWhatIsInFlight) {
   auto future = done.get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(1)), std::future_status::ready);
   EXPECT_EQ(future.get().failure, HttpFailure::kCancelled);
+}
+
+// The id of `client`'s transfer thread, learnt from a done handler (a refused connection ends
+// at once); a default id when none ran.
+std::thread::id transfer_thread_of(const HttpClient& client) {
+  LoopbackSocket closed(/*listen_on_it=*/false);
+  std::promise<std::thread::id> id;
+  client.start(request_to(closed.url()), {},
+               [&id](HttpResponse) { id.set_value(std::this_thread::get_id()); });
+  auto future = id.get_future();
+  if (future.wait_for(10s) != std::future_status::ready) return {};
+  return future.get();
+}
+
+TEST(HttpClientTimerTest, AfterRunsOnTheTransferThreadOnceTheDelayHasPassed) {
+  HttpClient client;
+  const std::thread::id transfer_thread = transfer_thread_of(client);
+  ASSERT_NE(transfer_thread, std::thread::id{});
+  ASSERT_NE(transfer_thread, std::this_thread::get_id());
+
+  std::promise<std::pair<std::thread::id, Clock::time_point>> ran;
+  const auto asked = Clock::now();
+  client.after(0.3, [&ran] { ran.set_value({std::this_thread::get_id(), Clock::now()}); });
+  auto future = ran.get_future();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  const auto [thread, when] = future.get();
+  EXPECT_EQ(thread, transfer_thread);
+  EXPECT_GE(when - asked, 300ms);  // never early
+}
+
+TEST(HttpClientTimerTest, CancelledTimerNeverRuns) {
+  HttpClient client;
+  std::atomic<bool> cancelled_ran{false};
+  const std::shared_ptr<HttpCall> handle = client.after(0.5, [&] { cancelled_ran = true; });
+  handle->cancel();
+  // Timers run in the order they fall due: once a later one has run, the first would have too.
+  std::promise<void> later;
+  client.after(0.7, [&later] { later.set_value(); });
+  ASSERT_EQ(later.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(cancelled_ran);
+  handle->cancel();  // late: nothing happens
+}
+
+// What llm/exchange relies on to end a call that waits to retry when its provider goes: the
+// destructor runs the timers still pending, at once, on the transfer thread; a request such a
+// timer starts is refused, and a timer it sets runs at once. A cancelled timer never runs.
+TEST(HttpClientTimerTest, DestructorRunsPendingTimersAtOnce) {
+  std::atomic<bool> cancelled_ran{false};
+  std::promise<std::thread::id> pending_ran;
+  std::promise<HttpResponse> refused;
+  std::atomic<bool> nested_ran{false};
+  std::thread::id transfer_thread;
+  {
+    HttpClient client;
+    transfer_thread = transfer_thread_of(client);
+    ASSERT_NE(transfer_thread, std::thread::id{});
+    client.after(60, [&] { cancelled_ran = true; })->cancel();
+    // A timer set after the cancel runs only once the cancel has been taken.
+    std::promise<void> cancel_taken;
+    client.after(0, [&cancel_taken] { cancel_taken.set_value(); });
+    ASSERT_EQ(cancel_taken.get_future().wait_for(10s), std::future_status::ready);
+    client.after(60, [&] {
+      pending_ran.set_value(std::this_thread::get_id());
+      client.start(request_to("http://127.0.0.1:9/x"), {},
+                   [&refused](HttpResponse r) { refused.set_value(std::move(r)); });
+      client.after(60, [&nested_ran] { nested_ran = true; });
+    });
+  }
+  // The destructor has returned, not 60 s later: what it ran has run.
+  auto pending = pending_ran.get_future();
+  ASSERT_EQ(pending.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(pending.get(), transfer_thread);
+  auto refusal = refused.get_future();
+  ASSERT_EQ(refusal.wait_for(0s), std::future_status::ready);
+  const HttpResponse r = refusal.get();
+  EXPECT_EQ(r.failure, HttpFailure::kOther);
+  EXPECT_EQ(r.failure_message, "the HTTP client is shutting down (request to 127.0.0.1:9)");
+  EXPECT_TRUE(nested_ran);
+  EXPECT_FALSE(cancelled_ran);
+}
+
+TEST(HttpClientTimerTest, ACancelStillQueuedWhenTheDestructorBeginsIsHonoured) {
+  std::atomic<bool> cancelled_ran{false};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  std::thread releaser;
+  {
+    HttpClient client;
+    // Hold the transfer thread, so that the timer and its cancel below are still queued
+    // when the destructor begins.
+    client.after(0, [&holding, released] {
+      holding.set_value();
+      released.wait();
+    });
+    ASSERT_EQ(holding.get_future().wait_for(10s), std::future_status::ready);
+    client.after(60, [&] { cancelled_ran = true; })->cancel();
+    releaser = std::thread([&release] {
+      std::this_thread::sleep_for(200ms);
+      release.set_value();
+    });
+  }
+  releaser.join();
+  EXPECT_FALSE(cancelled_ran);
+}
+
+// Clears every proxy variable curl reads while it lives and restores them afterwards (the
+// cases of this file may share one process); set() sets one for the test.
+class ProxyEnvironment {
+ public:
+  ProxyEnvironment() {
+    for (const char* name : kNames) {
+      if (const char* value = std::getenv(name)) saved_.emplace_back(name, value);
+      ::unsetenv(name);
+    }
+  }
+  ~ProxyEnvironment() {
+    for (const char* name : kNames) ::unsetenv(name);
+    for (const auto& [name, value] : saved_) ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ProxyEnvironment(const ProxyEnvironment&) = delete;
+  ProxyEnvironment& operator=(const ProxyEnvironment&) = delete;
+
+  void set(const char* name, const std::string& value) { ::setenv(name, value.c_str(), 1); }
+
+ private:
+  static constexpr const char* kNames[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                           "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+// curl honours the proxy variables (no option of HttpRequest turns that off). The host names
+// end in .invalid: a request that does not go to the proxy fails to resolve.
+class HttpClientProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const Status started = proxy_.start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+  }
+
+  ProxyEnvironment env_;  // first: restored after the client and the proxy are gone
+  HttpProxyRecorder proxy_;
+  HttpClient client_;
+};
+
+TEST_F(HttpClientProxyTest, HttpProxyGetsTheRequestInAbsoluteForm) {
+  env_.set("http_proxy", proxy_.url());
+  std::string got;
+  const HttpResponse r =
+      client_.post(request_to("http://askdb-proxy-test.invalid/x"), append_to(&got));
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  EXPECT_EQ(r.head.status, 200);
+  EXPECT_EQ(got, HttpProxyRecorder::kBody);
+  EXPECT_EQ(proxy_.request_lines(),
+            std::vector<std::string>(1, "POST http://askdb-proxy-test.invalid/x HTTP/1.1"));
+}
+
+// Loopback is not exempt: with http_proxy set, a local LLM (Ollama on 127.0.0.1, say) is
+// reached through the proxy unless NO_PROXY names it.
+TEST_F(HttpClientProxyTest, HttpProxyIsUsedForLoopbackToo) {
+  LoopbackSocket closed(/*listen_on_it=*/false);  // going there directly is refused
+  env_.set("http_proxy", proxy_.url());
+  const HttpResponse r = client_.post(request_to(closed.url()), {});
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  EXPECT_EQ(r.head.status, 200);
+  EXPECT_EQ(proxy_.request_lines(),
+            std::vector<std::string>(1, "POST " + closed.url() + " HTTP/1.1"));
+}
+
+TEST_F(HttpClientProxyTest, NoProxyCanExemptLoopback) {
+  LoopbackSocket closed(/*listen_on_it=*/false);
+  env_.set("http_proxy", proxy_.url());
+  env_.set("NO_PROXY", "localhost,127.0.0.1");
+  const HttpResponse r = client_.post(request_to(closed.url()), {});
+  EXPECT_EQ(r.failure, HttpFailure::kConnect) << r.failure_message;
+  EXPECT_TRUE(proxy_.request_lines().empty());
+}
+
+TEST_F(HttpClientProxyTest, UpperCaseHttpProxyIsIgnored) {
+  LoopbackSocket closed(/*listen_on_it=*/false);
+  env_.set("HTTP_PROXY", proxy_.url());  // curl reads http_proxy in lower case only
+  const HttpResponse r = client_.post(request_to(closed.url()), {});
+  EXPECT_EQ(r.failure, HttpFailure::kConnect) << r.failure_message;
+  EXPECT_TRUE(proxy_.request_lines().empty());
+}
+
+TEST_F(HttpClientProxyTest, HttpsProxyIsAskedToConnectToTheHost) {
+  env_.set("HTTPS_PROXY", proxy_.url());
+  const HttpResponse r = client_.post(request_to("https://askdb-proxy-test.invalid/"), {});
+  EXPECT_FALSE(r.transport_ok());
+  EXPECT_NE(r.failure_message.find("askdb-proxy-test.invalid:443"), std::string::npos)
+      << r.failure_message;
+  EXPECT_NE(r.failure_message.find("502"), std::string::npos) << r.failure_message;
+  EXPECT_EQ(proxy_.request_lines(),
+            std::vector<std::string>(1, "CONNECT askdb-proxy-test.invalid:443 HTTP/1.1"));
+}
+
+TEST_F(HttpClientProxyTest, NoProxyHostsGoDirect) {
+  env_.set("http_proxy", proxy_.url());
+  env_.set("HTTPS_PROXY", proxy_.url());
+  env_.set("NO_PROXY", "askdb-proxy-test.invalid");
+  for (const char* url :
+       {"http://askdb-proxy-test.invalid/x", "https://askdb-proxy-test.invalid/"}) {
+    const HttpResponse r = client_.post(request_to(url), {});
+    EXPECT_EQ(r.failure, HttpFailure::kResolve) << url << ": " << r.failure_message;
+    EXPECT_EQ(r.failure_message, "could not resolve the host name askdb-proxy-test.invalid");
+  }
+  EXPECT_TRUE(proxy_.request_lines().empty());
+}
+
+// TLS peers are always verified; HttpRequest::ca_bundle says which CAs to trust.
+class HttpClientTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const Status started = server_.start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+  }
+
+  HttpRequest trusting(std::string ca_bundle) const {
+    HttpRequest req = request_to(server_.url());
+    req.ca_bundle = std::move(ca_bundle);
+    return req;
+  }
+
+  TlsTestServer server_;
+  HttpClient client_;
+};
+
+TEST_F(HttpClientTlsTest, CertificateOfAnUnknownCaIsRefused) {
+  const HttpResponse r = client_.post(trusting(""), {});
+  EXPECT_EQ(r.failure, HttpFailure::kTls) << r.failure_message;
+  const std::string where = "127.0.0.1:" + std::to_string(server_.port());
+  EXPECT_NE(r.failure_message.find(where), std::string::npos) << r.failure_message;
+  EXPECT_NE(r.failure_message.find("certificate"), std::string::npos) << r.failure_message;
+  EXPECT_EQ(server_.handshakes(), 0);
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+TEST_F(HttpClientTlsTest, CaBundleMakesTheServerTrusted) {
+  std::string got;
+  const HttpResponse r = client_.post(trusting(server_.ca_file()), append_to(&got));
+  ASSERT_TRUE(r.transport_ok()) << r.failure_message;
+  EXPECT_EQ(r.head.status, 200);
+  EXPECT_EQ(r.head.content_type, "application/json");
+  EXPECT_EQ(got, TlsTestServer::kBody);
+  EXPECT_EQ(server_.requests(), 1);
+}
+
+TEST_F(HttpClientTlsTest, MissingCaBundleIsNamed) {
+  const std::string missing = server_.ca_file() + ".missing";
+  const HttpResponse r = client_.post(trusting(missing), {});
+  EXPECT_EQ(r.failure, HttpFailure::kTls) << r.failure_message;
+  EXPECT_EQ(r.failure_message, "the CA bundle " + missing + " cannot be used to verify 127.0.0.1:" +
+                                   std::to_string(server_.port()) +
+                                   " (no such file or directory; it must be a readable PEM file "
+                                   "of CA certificates)");
+  EXPECT_EQ(server_.handshakes(), 0);
+}
+
+TEST_F(HttpClientTlsTest, CaBundleWithoutCertificatesIsNamed) {
+  const std::string not_pem = server_.ca_file() + ".txt";
+  std::ofstream(not_pem) << "not a certificate\n";
+  const HttpResponse r = client_.post(trusting(not_pem), {});
+  std::filesystem::remove(not_pem);
+  EXPECT_EQ(r.failure, HttpFailure::kTls) << r.failure_message;
+  EXPECT_EQ(r.failure_message, "the CA bundle " + not_pem + " cannot be used to verify 127.0.0.1:" +
+                                   std::to_string(server_.port()) +
+                                   " (it holds no PEM certificate; it must be a readable PEM file "
+                                   "of CA certificates)");
+  EXPECT_EQ(server_.handshakes(), 0);
 }
 
 }  // namespace
