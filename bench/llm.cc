@@ -54,13 +54,16 @@ std::string word(int i) { return " word" + std::to_string(i % 1000); }
 std::string openai_body() {
   std::string body;
   for (int i = 0; i < kDeltas; ++i) {
-    body += R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":")" +
-            word(i) + R"("},"finish_reason":null}]})" + "\n\n";
+    body +=
+        R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":")" +
+        word(i) + R"("},"finish_reason":null}]})" + "\n\n";
   }
-  body += R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
-          "\n\n";
-  body += R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":2000,"total_tokens":2100}})"
-          "\n\ndata: [DONE]\n\n";
+  body +=
+      R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
+      "\n\n";
+  body +=
+      R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":2000,"total_tokens":2100}})"
+      "\n\ndata: [DONE]\n\n";
   return body;
 }
 
@@ -72,14 +75,16 @@ std::string anthropic_body() {
       R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"
       "\n\n";
   for (int i = 0; i < kDeltas; ++i) {
-    body += "event: content_block_delta\ndata: "
-            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")" +
-            word(i) + "\"}}\n\n";
+    body +=
+        "event: content_block_delta\ndata: "
+        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")" +
+        word(i) + "\"}}\n\n";
   }
-  body += "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-          "event: message_delta\ndata: "
-          R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2000}})"
-          "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  body +=
+      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+      "event: message_delta\ndata: "
+      R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2000}})"
+      "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   return body;
 }
 
@@ -87,9 +92,9 @@ std::string bedrock_body() {
   std::string body = test::bedrock_event_frame(
       "messageStart", R"({"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN","role":"assistant"})");
   for (int i = 0; i < kDeltas; ++i) {
-    body += test::bedrock_event_frame(
-        "contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":")" + word(i) +
-                                 R"("},"p":"abcdefghijklmnopqrstuvwxyzABCDEFGH"})");
+    body += test::bedrock_event_frame("contentBlockDelta",
+                                      R"({"contentBlockIndex":0,"delta":{"text":")" + word(i) +
+                                          R"("},"p":"abcdefghijklmnopqrstuvwxyzABCDEFGH"})");
   }
   body += test::bedrock_event_frame("contentBlockStop", R"({"contentBlockIndex":0,"p":"abcd"})");
   body += test::bedrock_event_frame("messageStop", R"({"p":"abcdefgh","stopReason":"end_turn"})");
@@ -224,10 +229,11 @@ int main(int argc, char** argv) {
   bench_decoder("Anthropic (SSE)", *llm::make_anthropic_protocol(llm::AnthropicOptions{}),
                 anthropic_body(), "text/event-stream");
   bench_decoder("Bedrock (event stream)",
-                *llm::make_bedrock_protocol(bedrock_options("http://127.0.0.1:1")),
-                bedrock_body(), "application/vnd.amazon.eventstream");
+                *llm::make_bedrock_protocol(bedrock_options("http://127.0.0.1:1")), bedrock_body(),
+                "application/vnd.amazon.eventstream");
 
-  std::printf("one call after another, fake server on loopback answering at once (\"SELECT 1;\"):\n");
+  std::printf(
+      "one call after another, fake server on loopback answering at once (\"SELECT 1;\"):\n");
   llm::CallPolicy policy;
   policy.max_retries = 0;
   test::FakeOpenAiServer openai_server;

@@ -47,10 +47,11 @@ Part check_llm(const Config& config, const llm::PriceTable& prices) {
   if (!made) {
     part.failure = made.error();
   } else if (*made == nullptr) {
-    part.failure = Error{ErrorCode::kLlm,
-                         "no LLM is configured: set ASKDB_LLM_PROVIDER with its credentials (AWS "
-                         "credentials for bedrock, ANTHROPIC_API_KEY, OPENAI_API_KEY, or "
-                         "ASKDB_LLM_BASE_URL for a local server); see README, \"Choosing the LLM\""};
+    part.failure =
+        Error{ErrorCode::kLlm,
+              "no LLM is configured: set ASKDB_LLM_PROVIDER with its credentials (AWS "
+              "credentials for bedrock, ANTHROPIC_API_KEY, OPENAI_API_KEY, or "
+              "ASKDB_LLM_BASE_URL for a local server); see README, \"Choosing the LLM\""};
   }
   if (part.failure) {
     part.report = {{"ok", false}, {"error", part.failure->message}};
@@ -117,8 +118,7 @@ Part check_embedder(const Config& config, const llm::PriceTable& prices) {
     part.line = "Embeddings: " + got.error().message;
     return part;
   }
-  const std::optional<double> cost =
-      prices.cost_usd(embedder.model(), llm::Usage{got->tokens, 0});
+  const std::optional<double> cost = prices.cost_usd(embedder.model(), llm::Usage{got->tokens, 0});
   part.report["ok"] = true;
   part.report["dimensions"] = embedder.dimensions();
   part.report["tokens"] = got->tokens;
@@ -131,8 +131,7 @@ Part check_embedder(const Config& config, const llm::PriceTable& prices) {
 
 // A hint when Bedrock is chosen but no credentials are visible without the network.
 std::string credentials_hint(const Config& config) {
-  const bool bedrock =
-      config.llm.provider == "bedrock" || config.embedding.provider == "bedrock";
+  const bool bedrock = config.llm.provider == "bedrock" || config.embedding.provider == "bedrock";
   if (!bedrock || llm::aws_credentials_configured(llm::AwsLookup{})) return "";
   return "no AWS credentials in the environment, ~/.aws or an ECS task role; only EC2 instance "
          "metadata is left to try";

@@ -1,15 +1,15 @@
-// askdb's command line: ask, sql, demo, serve, users, migrate, check, settings. Parses arguments, loads
-// the configuration, opens the workspace and prints results; everything else lives in the layers
-// below.
+// askdb's command line: ask, sql, demo, serve, users, migrate, check, settings. Parses arguments,
+// loads the configuration, opens the workspace and prints results; everything else lives in the
+// layers below.
 #include <malloc.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>

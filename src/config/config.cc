@@ -136,8 +136,8 @@ const std::vector<Setting>& settings() {
                    "profile's region."),
       number_setting("llm", "connect_timeout_s", &Config::llm, &LlmConfig::connect_timeout_s, 0.1,
                      600, "Seconds to wait for the LLM server to accept the connection."),
-      number_setting("llm", "first_byte_timeout_s", &Config::llm,
-                     &LlmConfig::first_byte_timeout_s, 0, 3600,
+      number_setting("llm", "first_byte_timeout_s", &Config::llm, &LlmConfig::first_byte_timeout_s,
+                     0, 3600,
                      "Seconds from sending a request to the first byte of the reply; 0: no "
                      "limit beyond llm.timeout_s."),
       number_setting("llm", "idle_timeout_s", &Config::llm, &LlmConfig::idle_timeout_s, 0, 3600,
@@ -173,10 +173,11 @@ const std::vector<Setting>& settings() {
       text_setting("embedding", "model", &Config::embedding, &EmbeddingConfig::model,
                    "Embedding model. Defaults: openai text-embedding-3-small, bedrock "
                    "amazon.titan-embed-text-v2:0; Ollama: nomic-embed-text, say."),
-      text_setting("embedding", "base_url", &Config::embedding, &EmbeddingConfig::base_url,
-                   "openai: server URL; empty: OPENAI_BASE_URL, then llm.base_url when llm.provider "
-                   "is openai, then https://api.openai.com/v1. bedrock: the endpoint; empty: "
-                   "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the region's."),
+      text_setting(
+          "embedding", "base_url", &Config::embedding, &EmbeddingConfig::base_url,
+          "openai: server URL; empty: OPENAI_BASE_URL, then llm.base_url when llm.provider "
+          "is openai, then https://api.openai.com/v1. bedrock: the endpoint; empty: "
+          "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the region's."),
       text_setting("embedding", "api_key", &Config::embedding, &EmbeddingConfig::api_key,
                    "openai: API key; empty: OPENAI_API_KEY, then llm.api_key when llm.provider is "
                    "openai."),

@@ -55,7 +55,8 @@ class TitanReplyDecoder final : public ReplyDecoder {
     vector.reserve(embedding->size());
     for (const json& x : *embedding) {
       if (!x.is_number()) {
-        return Error{ErrorCode::kLlm, who_ + " sent an embedding with a value that is not a number"};
+        return Error{ErrorCode::kLlm,
+                     who_ + " sent an embedding with a value that is not a number"};
       }
       vector.push_back(x.get<float>());
     }
@@ -91,8 +92,8 @@ class TitanEmbeddingWire final : public EmbeddingWire {
 
   Result<std::string> encode(const std::vector<std::string_view>& texts) const override {
     if (texts.size() != 1) {
-      return Error{ErrorCode::kInternal, describe_ + " embeds one text per request, not " +
-                                             std::to_string(texts.size())};
+      return Error{ErrorCode::kInternal,
+                   describe_ + " embeds one text per request, not " + std::to_string(texts.size())};
     }
     json body = {{"inputText", texts.front()}};
     if (v2_) {
@@ -118,11 +119,10 @@ class TitanEmbeddingWire final : public EmbeddingWire {
       f.error.message = describe_ + " refused the request: " + bedrock_error_message(body) +
                         " — check ASKDB_EMBEDDING_MODEL (now " + options_.bedrock.model +
                         "; Titan text embeddings, e.g. " + kDefaultTitanModel + ")" +
-                        (options_.dimensions != 0
-                             ? " and ASKDB_EMBEDDING_DIMENSIONS (now " +
-                                   std::to_string(options_.dimensions) +
-                                   "; Titan v2 offers 256, 512 or 1024)"
-                             : "");
+                        (options_.dimensions != 0 ? " and ASKDB_EMBEDDING_DIMENSIONS (now " +
+                                                        std::to_string(options_.dimensions) +
+                                                        "; Titan v2 offers 256, 512 or 1024)"
+                                                  : "");
     }
     f.error.message = for_embedding_settings(std::move(f.error.message));
     return f;

@@ -67,8 +67,7 @@ bool BedrockSigner::default_endpoint() const {
 }
 
 Result<HttpRequest> BedrockSigner::sign(const std::string& who, const std::string& operation,
-                                        const std::string& accept,
-                                        const std::string& body) const {
+                                        const std::string& accept, const std::string& body) const {
   if (region_.empty()) {
     return Error{ErrorCode::kConfig,
                  who +

@@ -85,7 +85,8 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
         in_flight_.emplace(index, nullptr);
       }
       std::vector<std::string_view> inputs;
-      for (const size_t i : batches_[index]) inputs.push_back(utf8_prefix(texts_[i], max_input_bytes_));
+      for (const size_t i : batches_[index])
+        inputs.push_back(utf8_prefix(texts_[i], max_input_bytes_));
       Result<std::string> body = wire_.encode(inputs);
       if (!body) {
         fail(body.error());
@@ -142,9 +143,8 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
   Status store(size_t index, Reply& reply) {
     const Batch& batch = batches_[index];
     if (reply.vectors.size() != batch.size()) {
-      return Error{ErrorCode::kLlm, who_ + " returned " +
-                                        std::to_string(reply.vectors.size()) + " vectors for " +
-                                        std::to_string(batch.size()) +
+      return Error{ErrorCode::kLlm, who_ + " returned " + std::to_string(reply.vectors.size()) +
+                                        " vectors for " + std::to_string(batch.size()) +
                                         " texts; is the server an embeddings endpoint?"};
     }
     for (std::vector<float>& v : reply.vectors) {
@@ -155,9 +155,8 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
       }
       if (v.empty() || v.size() != expected) {
         const size_t asked = wire_.dimensions();
-        std::string message = who_ + " returned a vector of " +
-                              std::to_string(v.size()) + " dimensions where " +
-                              std::to_string(expected) + " were expected";
+        std::string message = who_ + " returned a vector of " + std::to_string(v.size()) +
+                              " dimensions where " + std::to_string(expected) + " were expected";
         message += asked != 0 ? ": the model may not offer " + std::to_string(asked) +
                                     " dimensions; set ASKDB_EMBEDDING_DIMENSIONS to one it "
                                     "offers, or to 0 for its own"

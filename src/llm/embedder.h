@@ -68,9 +68,9 @@ class EmbeddingWire : public Wire {
 };
 
 struct EmbedderOptions {
-  size_t batch_size = 64;           // texts per request, at most the wire's max_batch()
-  size_t parallel = 4;              // requests in flight for one start()
-  size_t max_input_bytes = 8000;    // longer texts are cut to this (about 2,000 tokens)
+  size_t batch_size = 64;               // texts per request, at most the wire's max_batch()
+  size_t parallel = 4;                  // requests in flight for one start()
+  size_t max_input_bytes = 8000;        // longer texts are cut to this (about 2,000 tokens)
   size_t max_batch_bytes = 256 * 1024;  // a batch ends before its texts pass this
 };
 

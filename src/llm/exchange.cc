@@ -146,13 +146,14 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
       case Limiter::Admission::kQueued:
         return;
       case Limiter::Admission::kRefused:
-        finish(Error{ErrorCode::kBusy,
-                     shared_->wire->describe() + " has " +
-                         std::to_string(shared_->limiter.max_active()) + " requests in flight and " +
-                         std::to_string(shared_->limiter.max_queued()) +
-                         " more waiting, the most allowed; try again in a minute, or raise "
-                         "llm.max_concurrent / llm.max_queued if the provider's quota allows."},
-               /*holds_place=*/false);
+        finish(
+            Error{ErrorCode::kBusy,
+                  shared_->wire->describe() + " has " +
+                      std::to_string(shared_->limiter.max_active()) + " requests in flight and " +
+                      std::to_string(shared_->limiter.max_queued()) +
+                      " more waiting, the most allowed; try again in a minute, or raise "
+                      "llm.max_concurrent / llm.max_queued if the provider's quota allows."},
+            /*holds_place=*/false);
         return;
     }
   }

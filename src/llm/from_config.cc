@@ -37,9 +37,12 @@ Result<BedrockOptions> bedrock_options(const std::string& region, const std::str
   o.region = region.empty() ? find_aws_region(lookup) : region;
   if (o.region.empty()) {
     return Error{ErrorCode::kConfig,
-                 what + " needs an AWS region, and none is set: set AWS_REGION (e.g. us-east-1) "
-                        "or " + setting + ", or `region` in your AWS profile; the model must be "
-                        "enabled in that region's Bedrock console."};
+                 what +
+                     " needs an AWS region, and none is set: set AWS_REGION (e.g. us-east-1) "
+                     "or " +
+                     setting +
+                     ", or `region` in your AWS profile; the model must be "
+                     "enabled in that region's Bedrock console."};
   }
   o.endpoint = base_url.empty() ? bedrock_endpoint(o.region, env) : base_url;
   auto chain = std::make_shared<AwsCredentialChain>(lookup);
@@ -48,8 +51,7 @@ Result<BedrockOptions> bedrock_options(const std::string& region, const std::str
 }
 
 Result<std::unique_ptr<Protocol>> bedrock_protocol(const LlmConfig& c, const EnvLookup& env) {
-  Result<BedrockOptions> o = bedrock_options(c.region, c.base_url, env,
-                                             "Claude on Amazon Bedrock",
+  Result<BedrockOptions> o = bedrock_options(c.region, c.base_url, env, "Claude on Amazon Bedrock",
                                              "llm.region (ASKDB_LLM_REGION)");
   if (!o) return o.error();
   o->model = c.model.empty() ? default_bedrock_model(o->region) : c.model;

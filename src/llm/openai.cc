@@ -127,9 +127,8 @@ class OpenAiProtocol final : public Protocol {
 
   Failure transport_failure(const HttpResponse& response) const override {
     Failure f{openai_transport_error(response, options_.base_url)};
-    if (response.body_started) {
-      f.error.message = describe() + ": the stream ended early: " + f.error.message;
-    }
+    f.error.message = describe() + (response.body_started ? ": the stream ended early: " : ": ") +
+                      f.error.message;
     f.retryable = is_transport_retryable(response.failure);
     return f;
   }

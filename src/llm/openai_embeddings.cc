@@ -55,8 +55,8 @@ class EmbeddingListDecoder final : public ReplyDecoder {
                                         "OpenAI-compatible server"};
     }
     if (root.contains("error")) {
-      return Error{ErrorCode::kLlm, who_ + " answered with an error: " +
-                                        parse_server_error(body_).message};
+      return Error{ErrorCode::kLlm,
+                   who_ + " answered with an error: " + parse_server_error(body_).message};
     }
     const auto data = root.find("data");
     if (data == root.end() || !data->is_array()) {
@@ -76,15 +76,17 @@ class EmbeddingListDecoder final : public ReplyDecoder {
       if (index >= reply.vectors.size() || embedding == item.end() || !embedding->is_array() ||
           !reply.vectors[index].empty()) {
         return Error{ErrorCode::kLlm, who_ + " sent an embeddings list that cannot be read (item " +
-                                          std::to_string(position) + ": \"" +
-                                          excerpt(item.dump()) + "\")"};
+                                          std::to_string(position) + ": \"" + excerpt(item.dump()) +
+                                          "\")"};
       }
       std::vector<float>& vector = reply.vectors[index];
       vector.reserve(embedding->size());
       for (const json& x : *embedding) {
         if (!x.is_number()) {
-          return Error{ErrorCode::kLlm, who_ + " sent an embedding with a value that is not a "
-                                                "number (item " + std::to_string(position) + ")"};
+          return Error{ErrorCode::kLlm, who_ +
+                                            " sent an embedding with a value that is not a "
+                                            "number (item " +
+                                            std::to_string(position) + ")"};
         }
         vector.push_back(x.get<float>());
       }
@@ -117,8 +119,8 @@ class OpenAiEmbeddingWire final : public EmbeddingWire {
   Result<std::string> encode(const std::vector<std::string_view>& texts) const override {
     json input = json::array();
     for (const std::string_view text : texts) input.push_back(text);
-    json body = {{"model", options_.model}, {"input", std::move(input)},
-                 {"encoding_format", "float"}};
+    json body = {
+        {"model", options_.model}, {"input", std::move(input)}, {"encoding_format", "float"}};
     if (options_.dimensions != 0) body["dimensions"] = options_.dimensions;
     // Invalid UTF-8 (say, from a database value) is replaced, not fatal.
     return body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -145,7 +147,8 @@ class OpenAiEmbeddingWire final : public EmbeddingWire {
       f.error.message = describe_ + " returned HTTP " + std::to_string(head.status) + ": " +
                         e.message +
                         " — check ASKDB_EMBEDDING_MODEL (an embedding model the server serves, "
-                        "now " + options_.model + ")" +
+                        "now " +
+                        options_.model + ")" +
                         (options_.dimensions != 0
                              ? " and ASKDB_EMBEDDING_DIMENSIONS (now " +
                                    std::to_string(options_.dimensions) + "; 0: the model's own)"

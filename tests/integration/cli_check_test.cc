@@ -77,13 +77,15 @@ TEST_F(CheckTest, BedrockIsTheDefaultWhenAwsCredentialsAreFound) {
                         {"ASKDB_EMBEDDING_PROVIDER", "bedrock"}},
                        false);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out, "LLM: bedrock (eu.anthropic.claude-sonnet-4-5-20250929-v1:0 in "
-                              "eu-west-1 at " +
-                                  server.endpoint() + ") answered \"OK\""))
+  EXPECT_TRUE(contains(r.out,
+                       "LLM: bedrock (eu.anthropic.claude-sonnet-4-5-20250929-v1:0 in "
+                       "eu-west-1 at " +
+                           server.endpoint() + ") answered \"OK\""))
       << r.out;
-  EXPECT_TRUE(contains(r.out, "Embeddings: bedrock embeddings (amazon.titan-embed-text-v2:0 in "
-                              "eu-west-1 at " +
-                                  server.endpoint() + ") embedded 2 texts"))
+  EXPECT_TRUE(contains(r.out,
+                       "Embeddings: bedrock embeddings (amazon.titan-embed-text-v2:0 in "
+                       "eu-west-1 at " +
+                           server.endpoint() + ") embedded 2 texts"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "1024 dimensions")) << r.out;
   const auto requests = server.requests();

@@ -514,8 +514,9 @@ FakeBedrockRequest FakeBedrockServer::Impl::receive(
 // Titan Text Embeddings' checks of an InvokeModel body, with its own messages.
 std::optional<Refusal> titan_refusal(const json& body) {
   const auto malformed = [](const std::string& what) {
-    return Refusal{400, "ValidationException",
-                   "Malformed input request: " + what + ", please reformat your input and try again."};
+    return Refusal{
+        400, "ValidationException",
+        "Malformed input request: " + what + ", please reformat your input and try again."};
   };
   if (body.is_discarded() || !body.is_object()) return malformed("#: expected type: JSONObject");
   if (!body.contains("inputText")) return malformed("#: required key [inputText] not found");
@@ -620,16 +621,18 @@ awaitable<bool> FakeBedrockServer::Impl::send_error(
 awaitable<bool> FakeBedrockServer::Impl::send_embedding(tcp::socket& socket, unsigned version,
                                                         bool keep_alive, const Plan& plan,
                                                         const json& request) {
-  const size_t dimensions = request.contains("dimensions") ? request["dimensions"].get<size_t>() : 1024;
+  const size_t dimensions =
+      request.contains("dimensions") ? request["dimensions"].get<size_t>() : 1024;
   const std::string text = request["inputText"].get<std::string>();
   const std::vector<float> vector = fake_embedding(text, dimensions);
   const json reply = {{"embedding", vector},
                       {"embeddingsByType", {{"float", vector}}},
                       {"inputTextTokenCount", plan.input_tokens}};
   const std::string body = dump(reply);
-  std::string wire = std::string(version == 10 ? "HTTP/1.0" : "HTTP/1.1") +
-                     " 200 OK\r\nContent-Type: application/json\r\nx-amzn-requestid: " +
-                     request_id() + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string wire =
+      std::string(version == 10 ? "HTTP/1.0" : "HTTP/1.1") +
+      " 200 OK\r\nContent-Type: application/json\r\nx-amzn-requestid: " + request_id() +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   wire += keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
   const bool cut = plan.rule.mode == FakeBedrockMode::kCutStream;
   wire += cut ? body.substr(0, body.size() / 2) : body;  // cut: the connection closes mid-body

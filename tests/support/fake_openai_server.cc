@@ -330,10 +330,10 @@ std::optional<std::string> FakeOpenAiServer::Impl::validate(
     }
     if (!valid) {
       status = 400;
-      return dump(error_json(
-          "'$.input' is invalid. Please check the API reference: "
-          "https://platform.openai.com/docs/api-reference.",
-          "invalid_request_error", nullptr));
+      return dump(
+          error_json("'$.input' is invalid. Please check the API reference: "
+                     "https://platform.openai.com/docs/api-reference.",
+                     "invalid_request_error", nullptr));
     }
   } else if (!body.contains("messages") || !body["messages"].is_array() ||
              body["messages"].empty()) {
@@ -457,12 +457,11 @@ awaitable<bool> FakeOpenAiServer::Impl::send_embeddings(tcp::socket& socket, uns
                     {"index", index},
                     {"embedding", fake_embedding(inputs[index], dimensions)}});
   }
-  const json reply = {{"object", "list"},
-                      {"data", std::move(data)},
-                      {"model", plan.model},
-                      {"usage",
-                       {{"prompt_tokens", plan.prompt_tokens},
-                        {"total_tokens", plan.prompt_tokens}}}};
+  const json reply = {
+      {"object", "list"},
+      {"data", std::move(data)},
+      {"model", plan.model},
+      {"usage", {{"prompt_tokens", plan.prompt_tokens}, {"total_tokens", plan.prompt_tokens}}}};
   std::string body = dump(reply);
   if (plan.rule.mode == FakeMode::kMalformedChunk) body.resize(body.size() / 3);
   if (plan.rule.mode != FakeMode::kCutStream) {

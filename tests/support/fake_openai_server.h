@@ -64,7 +64,7 @@ struct FakeOpenAiOptions {
   std::string api_key;                      // set: requests must carry "Bearer <api_key>", else 401
   std::vector<std::string> models;          // set: any other model gets 404 model_not_found
   int words_per_chunk = 2;                  // words of reply text per SSE chunk (at least 1)
-  size_t embedding_dimensions = 8;  // when the request names no "dimensions"
+  size_t embedding_dimensions = 8;          // when the request names no "dimensions"
   bool embeddings_reversed = false;  // list data[] last index first (clients must use "index")
 };
 

@@ -3,21 +3,22 @@
 // (which checks every SigV4 signature as AWS does). Batching and order, normalisation, blank
 // and long texts, dimensions, retries, failures mid-way, cancellation, messages that name the
 // embedding settings and hold no secret; make_embedder() from the configuration.
+#include "llm/embedder.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <future>
 #include <map>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/config.h"
 #include "core/text.h"
 #include "llm/bedrock_embeddings.h"
-#include "llm/embedder.h"
 #include "llm/from_config.h"
 #include "llm/openai_embeddings.h"
 #include "support/fake_bedrock_server.h"
@@ -85,9 +86,9 @@ class OpenAiEmbedderTest : public ::testing::Test {
 };
 
 TEST_F(OpenAiEmbedderTest, EmbedsEveryTextInOrderInBatches) {
-  const std::vector<std::string> texts = {"orders placed",  "customers by city", "", "products",
-                                          "order items",    "   ",               "payments",
-                                          "shipping dates", "returns"};
+  const std::vector<std::string> texts = {"orders placed", "customers by city", "",
+                                          "products",      "order items",       "   ",
+                                          "payments",      "shipping dates",    "returns"};
   auto e = embedder(/*batch_size=*/3);
   Result<Embeddings> got = e->embed(texts);
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -239,7 +240,8 @@ TEST_F(OpenAiEmbedderTest, VectorsOfAnotherLengthAreRefused) {
   odd.match = "second";
   odd.mode = test::FakeMode::kRaw;
   odd.content_type = "application/json";
-  odd.body = R"({"object":"list","data":[{"index":0,"embedding":[1,2,3]}],"usage":{"prompt_tokens":1}})";
+  odd.body =
+      R"({"object":"list","data":[{"index":0,"embedding":[1,2,3]}],"usage":{"prompt_tokens":1}})";
   server_.add_rule(odd);
   auto e = embedder(/*batch_size=*/1);
   ASSERT_TRUE(e->embed({"first"}).ok());
@@ -256,8 +258,8 @@ TEST_F(OpenAiEmbedderTest, CancelEndsEveryBatchAtOnce) {
   server_.add_rule(hang);
   auto e = embedder(/*batch_size=*/1);
   std::promise<Result<Embeddings>> done;
-  auto call = e->start({"a", "b", "c"},
-                       [&done](Result<Embeddings> r) { done.set_value(std::move(r)); });
+  auto call =
+      e->start({"a", "b", "c"}, [&done](Result<Embeddings> r) { done.set_value(std::move(r)); });
   for (int i = 0; i < 200 && server_.request_count() < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -426,16 +428,16 @@ TEST(EmbedderFromConfigTest, OpenAiBorrowsTheChatServerAndKey) {
   ASSERT_NE(*e, nullptr);
   EXPECT_EQ((*e)->describe(), "openai embeddings (nomic-embed-text at http://127.0.0.1:11434/v1)");
 
-  Result<Config> d = load({{"ASKDB_HOME", "/tmp/askdb-embed-test"},
-                           {"ASKDB_EMBEDDING_PROVIDER", "openai"}});
+  Result<Config> d =
+      load({{"ASKDB_HOME", "/tmp/askdb-embed-test"}, {"ASKDB_EMBEDDING_PROVIDER", "openai"}});
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->embedding.base_url, "https://api.openai.com/v1");
   EXPECT_EQ(d->embedding.model, "text-embedding-3-small");
 }
 
 TEST(EmbedderFromConfigTest, BedrockNeedsARegionAndSaysWhereToSetIt) {
-  Result<Config> c = load({{"ASKDB_HOME", "/tmp/askdb-embed-test"},
-                           {"ASKDB_EMBEDDING_PROVIDER", "bedrock"}});
+  Result<Config> c =
+      load({{"ASKDB_HOME", "/tmp/askdb-embed-test"}, {"ASKDB_EMBEDDING_PROVIDER", "bedrock"}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->embedding.model, "amazon.titan-embed-text-v2:0");
   const EnvLookup no_aws = [](const std::string& name) -> std::optional<std::string> {

@@ -299,12 +299,13 @@ TEST_F(OpenAiProviderTest, IdleTimeoutInTheMiddleOfAStream) {
   EXPECT_TRUE(contains(e.message, "sent nothing for 1 s in the middle of its reply")) << e.message;
 }
 
-TEST_F(OpenAiProviderTest, ConnectionRefusedNamesTheHost) {
+TEST_F(OpenAiProviderTest, ConnectionRefusedNamesTheProviderAndTheHost) {
   const uint16_t port = server_.port();
   server_.stop();
   const Error e = error_of(question("q"));
   EXPECT_EQ(e.code, ErrorCode::kLlm);
-  EXPECT_TRUE(e.message.starts_with("could not connect to 127.0.0.1:" + std::to_string(port) +
+  EXPECT_TRUE(e.message.starts_with("openai (gpt-4o-mini at " + server_.base_url() +
+                                    "): could not connect to 127.0.0.1:" + std::to_string(port) +
                                     " (connection refused): is the LLM server running? check "
                                     "ASKDB_LLM_BASE_URL"))
       << e.message;
