@@ -12,7 +12,9 @@
 // and the time to build it (p50, p99).
 //
 // Usage: bench_retrieval [--budget TOKENS] [--spider DIR] [--misses N]
-//   --misses N prints N questions whose pooled context misses a gold table, with what it chose.
+//   --misses N prints N questions whose indexed context misses a gold table, with what it chose;
+//   --floor F, --max-tables N and --neighbour F set ContextOptions' min_relative_score,
+//   max_tables and neighbour_share.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,8 @@
 #include "retrieval/catalog.h"
 #include "retrieval/context_builder.h"
 #include "retrieval/knowledge.h"
+#include "retrieval/schema_index.h"
+#include "store/migrations.h"
 
 namespace {
 
@@ -250,12 +254,19 @@ struct Tally {
 int main(int argc, char** argv) {
   int budget = 2000;
   int misses_to_show = 0;
+  const retrieval::ContextOptions defaults;
+  double floor = defaults.min_relative_score;
+  int max_tables = static_cast<int>(defaults.max_tables);
+  double neighbour = defaults.neighbour_share;
   std::string spider = std::string(ASKDB_SHARED_DATA) + "/spider";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--budget") budget = std::atoi(argv[i + 1]);
     if (flag == "--spider") spider = argv[i + 1];
     if (flag == "--misses") misses_to_show = std::atoi(argv[i + 1]);
+    if (flag == "--floor") floor = std::atof(argv[i + 1]);
+    if (flag == "--max-tables") max_tables = std::atoi(argv[i + 1]);
+    if (flag == "--neighbour") neighbour = std::atof(argv[i + 1]);
   }
   json tables_json, test_tables_json, dev;
   try {
@@ -331,13 +342,29 @@ int main(int argc, char** argv) {
   std::printf("cluster made and schemas loaded in %.0f ms; catalog read in %.0f ms\n", load_ms,
               catalog_ms);
 
+  // The schema index in an app store (schema "askdb") in the same database.
+  if (auto st = store::migrate(*conn, "askdb"); !st) {
+    std::fprintf(stderr, "bench_retrieval: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  const Clock::time_point index_start = Clock::now();
+  if (auto st = retrieval::write_schema_index(*conn, "askdb", *catalog); !st) {
+    std::fprintf(stderr, "bench_retrieval: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  std::printf("schema index written in %.0f ms\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - index_start).count());
+
   std::map<std::string, retrieval::Catalog> own;  // each database's tables alone
   for (const auto& t : catalog->tables) own[t.schema].tables.push_back(t);
 
   const retrieval::Knowledge no_knowledge;
   retrieval::ContextOptions options;
   options.token_budget = budget;
-  Tally pooled, alone;
+  options.min_relative_score = floor;
+  options.max_tables = static_cast<size_t>(max_tables);
+  options.neighbour_share = neighbour;
+  Tally pooled, alone, indexed;
   int shown = 0;
   for (const auto& q : dev) {
     const SpiderDb& db = dbs.at(q["db_id"].get<std::string>());
@@ -345,10 +372,21 @@ int main(int argc, char** argv) {
     walk_sql(q["sql"], gold);
     for (const int c : gold.columns) gold.tables.insert(db.column_table[static_cast<size_t>(c)]);
     const std::string question = q["question"].get<std::string>();
-    for (Tally* tally : {&pooled, &alone}) {
-      const retrieval::Catalog& cat = tally == &pooled ? *catalog : own[db.id];
+    for (Tally* tally : {&indexed, &pooled, &alone}) {
+      const retrieval::Catalog& cat = tally == &alone ? own[db.id] : *catalog;
       const Clock::time_point start = Clock::now();
-      const retrieval::Context ctx = retrieval::build_context(cat, no_knowledge, question, options);
+      retrieval::ContextOptions these = options;
+      std::vector<retrieval::TableHit> hits;
+      if (tally == &indexed) {
+        auto found = retrieval::search_schema(*conn, "askdb", question);
+        if (!found) {
+          std::fprintf(stderr, "bench_retrieval: %s\n", found.error().message.c_str());
+          return 1;
+        }
+        hits = std::move(*found);
+        these.ranking = &hits;
+      }
+      const retrieval::Context ctx = retrieval::build_context(cat, no_knowledge, question, these);
       tally->ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       tally->tokens.push_back(ctx.tokens);
       ++tally->questions;
@@ -373,7 +411,7 @@ int main(int argc, char** argv) {
       tally->found_columns += columns_found;
       if (missed.empty()) ++tally->all_tables;
       if (columns_found == gold.columns.size()) ++tally->all_columns;
-      if (tally == &pooled && !missed.empty() && shown < misses_to_show) {
+      if (tally == &indexed && !missed.empty() && shown < misses_to_show) {
         ++shown;
         std::printf("miss: \"%s\" (%s) needs", question.c_str(), db.id.c_str());
         for (const auto& m : missed) std::printf(" %s", m.c_str());
@@ -383,9 +421,11 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("budget %d tokens (schema + examples + notes), no verified examples or notes\n",
-              budget);
-  pooled.print("pooled catalog (every schema in one database):");
+  std::printf("budget %d tokens (schema + examples + notes), no verified examples or notes; "
+              "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f\n",
+              budget, floor, max_tables, neighbour);
+  indexed.print("pooled catalog, ranked by the schema index (full-text in PostgreSQL):");
+  pooled.print("pooled catalog, ranked by word overlap (the core issue's builder):");
   alone.print("each question's own database alone:");
 
   (*cluster)->release();

@@ -1,5 +1,7 @@
 #include "retrieval/catalog.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <map>
 
 #include "core/text.h"
@@ -51,6 +53,35 @@ std::string sql_identifier(const std::string& name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
   }
   return plain ? name : pg::quote_ident(name);
+}
+
+std::string catalog_fingerprint(const Catalog& catalog) {
+  uint64_t h = 1469598103934665603ULL;
+  const auto add = [&h](const std::string& field) {
+    for (const char c : field) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    h ^= 0x1f;  // a separator no name holds, so ("ab", "c") differs from ("a", "bc")
+    h *= 1099511628211ULL;
+  };
+  for (const auto& t : catalog.tables) {
+    for (const auto& f : {t.schema, t.name, t.kind, t.comment}) add(f);
+    for (const auto& c : t.columns) {
+      for (const auto& f : {c.name, c.type, c.comment, std::string(c.not_null ? "1" : "0")}) add(f);
+    }
+    for (const auto& k : t.primary_key) add(k);
+    for (const auto& fk : t.foreign_keys) {
+      for (const auto& c : fk.columns) add(c);
+      add(fk.ref_schema);
+      add(fk.ref_table);
+      for (const auto& c : fk.ref_columns) add(c);
+    }
+    add("\x1e");
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 std::string CatalogTable::qualified_name() const {

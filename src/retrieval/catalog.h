@@ -52,6 +52,11 @@ struct Catalog {
 Result<Catalog> load_catalog(pg::Connection& conn,
                              const std::vector<std::string>& excluded_schemas);
 
+// A digest of everything in `catalog` (names, kinds, types, comments, keys) as 16 hex digits:
+// equal catalogs give equal fingerprints, and any change gives another (FNV-1a, 64 bits; for
+// noticing change, not for security).
+std::string catalog_fingerprint(const Catalog& catalog);
+
 // An identifier as it must be written in SQL: bare when it is a lower-case name, else quoted.
 std::string sql_identifier(const std::string& name);
 

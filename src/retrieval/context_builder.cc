@@ -46,6 +46,63 @@ double table_score(const CatalogTable& t, const std::set<std::string>& question)
   return score;
 }
 
+// The tables the index ranked best (see ContextOptions::ranking), then, for each two of them
+// that no foreign key joins directly, a table that joins both (a link table, or one between).
+template <class Take>
+void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& index,
+                 const std::vector<TableHit>& ranking, const ContextOptions& options,
+                 std::set<size_t>& taken, Take&& take) {
+  // Foreign keys as an undirected graph over the catalog.
+  std::map<size_t, std::set<size_t>> joins;
+  for (size_t i = 0; i < catalog.tables.size(); ++i) {
+    for (const auto& fk : catalog.tables[i].foreign_keys) {
+      auto it = index.find(fk.ref_schema + "." + fk.ref_table);
+      if (it == index.end() || it->second == i) continue;
+      joins[i].insert(it->second);
+      joins[it->second].insert(i);
+    }
+  }
+  // A table joined to other tables the question names is likelier the one meant than a
+  // namesake elsewhere: it gains a share of its best-scoring neighbour's score.
+  std::map<size_t, double> score;
+  for (const TableHit& hit : ranking) {
+    auto it = index.find(hit.schema + "." + hit.name);
+    if (it != index.end()) score[it->second] = hit.score;  // else gone from the catalog since
+  }
+  std::vector<std::pair<double, size_t>> ranked;
+  for (const auto& [i, own] : score) {
+    double neighbour = 0;
+    for (const size_t j : joins[i]) {
+      auto it = score.find(j);
+      if (it != score.end()) neighbour = std::max(neighbour, it->second);
+    }
+    ranked.emplace_back(own + options.neighbour_share * neighbour, i);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (ranked.empty()) return;
+  const double floor = ranked.front().first * options.min_relative_score;
+  std::vector<size_t> best;
+  for (const auto& [s, i] : ranked) {
+    if (s < floor || best.size() >= options.max_tables) break;
+    take(i);
+    if (taken.count(i) > 0) best.push_back(i);
+  }
+  // For each two chosen tables no foreign key joins directly, a table that joins both.
+  for (size_t a = 0; a < best.size(); ++a) {
+    for (size_t b = a + 1; b < best.size(); ++b) {
+      const std::set<size_t>& from = joins[best[a]];
+      if (from.count(best[b]) > 0) continue;
+      for (const size_t middle : from) {
+        if (joins[middle].count(best[b]) > 0) {
+          take(middle);
+          break;
+        }
+      }
+    }
+  }
+}
+
 std::string render_examples(const std::vector<ExampleMatch>& matches) {
   std::string out;
   for (const auto& m : matches) {
@@ -142,12 +199,6 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     for (size_t i = 0; i < catalog.tables.size(); ++i) {
       index[catalog.tables[i].schema + "." + catalog.tables[i].name] = i;
     }
-    std::vector<std::pair<double, size_t>> ranked;
-    for (size_t i = 0; i < catalog.tables.size(); ++i) {
-      ranked.emplace_back(table_score(catalog.tables[i], qstems), i);
-    }
-    std::stable_sort(ranked.begin(), ranked.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
     std::set<size_t> taken;
     int used = 0;
     auto take = [&](size_t i) {
@@ -157,12 +208,22 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
       taken.insert(i);
       used += cost;
     };
-    for (const auto& [score, i] : ranked) {
-      take(i);
-      // Complete the join paths: what this table's foreign keys reach.
-      for (const auto& fk : catalog.tables[i].foreign_keys) {
-        auto it = index.find(fk.ref_schema + "." + fk.ref_table);
-        if (it != index.end() && taken.count(i) > 0) take(it->second);
+    if (options.ranking != nullptr) {
+      take_ranked(catalog, index, *options.ranking, options, taken, take);
+    } else {
+      std::vector<std::pair<double, size_t>> ranked;
+      for (size_t i = 0; i < catalog.tables.size(); ++i) {
+        ranked.emplace_back(table_score(catalog.tables[i], qstems), i);
+      }
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (const auto& [score, i] : ranked) {
+        take(i);
+        // Complete the join paths: what this table's foreign keys reach.
+        for (const auto& fk : catalog.tables[i].foreign_keys) {
+          auto it = index.find(fk.ref_schema + "." + fk.ref_table);
+          if (it != index.end() && taken.count(i) > 0) take(it->second);
+        }
       }
     }
     chosen.assign(taken.begin(), taken.end());

@@ -14,12 +14,21 @@
 
 #include "retrieval/catalog.h"
 #include "retrieval/knowledge.h"
+#include "retrieval/schema_index.h"
 
 namespace askdb::retrieval {
 
 struct ContextOptions {
   int token_budget = 6000;  // schema + examples + glossary
   size_t max_examples = 5;
+  // Tables ranked by the schema index (search_schema), best first. When set and the schema
+  // does not fit the budget, the context takes the best of these, down to
+  // `min_relative_score` of the first one's score and at most `max_tables`, then the tables
+  // that join them along foreign keys; without it, tables are ranked by word overlap.
+  const std::vector<TableHit>* ranking = nullptr;
+  double min_relative_score = 0.3;
+  size_t max_tables = 12;
+  double neighbour_share = 0.5;  // of the best foreign-key neighbour's score, added to a table's
 };
 
 struct Context {

@@ -1,0 +1,135 @@
+// The schema index (retrieval/schema_index.h) over the demo database: written into an app store
+// schema of its own, searched with everyday questions, and used by the context builder when
+// the schema does not fit the budget. Also identifier_words(), which splits names into words.
+#include "retrieval/schema_index.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "retrieval/context_builder.h"
+#include "store/migrations.h"
+#include "support/demo_cluster.h"
+
+namespace askdb::retrieval {
+namespace {
+
+using testing::DemoCluster;
+
+TEST(IdentifierWordsTest, SplitsSnakeCamelAndDigits) {
+  EXPECT_EQ(identifier_words("order_items"), "order items");
+  EXPECT_EQ(identifier_words("OrderItems_2024"), "order items 2024");
+  EXPECT_EQ(identifier_words("HTTPServerLog"), "http server log");
+  EXPECT_EQ(identifier_words("customer_id2"), "customer id 2");
+  EXPECT_EQ(identifier_words("São Paulo"), "são paulo");
+  EXPECT_EQ(identifier_words("__x__"), "x");
+  EXPECT_EQ(identifier_words(""), "");
+}
+
+class SchemaIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    schema_ = "schema_index_test_" + std::to_string(getpid()) + "_" + std::to_string(++n);
+    auto conn = pg::Connection::open(DemoCluster::get().cluster().owner_conninfo(), "the store");
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    store_ = std::move(*conn);
+    ASSERT_TRUE(store::migrate(store_, schema_).ok());
+    auto catalog = load_catalog(store_, {schema_});
+    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+    catalog_ = std::move(*catalog);
+    const Status written = write_schema_index(store_, schema_, catalog_);
+    ASSERT_TRUE(written.ok()) << written.error().message;
+  }
+
+  void TearDown() override {
+    (void)store_.exec("DROP SCHEMA IF EXISTS " + pg::quote_ident(schema_) + " CASCADE");
+  }
+
+  std::vector<std::string> top(const std::string& question, size_t n) {
+    auto hits = search_schema(store_, schema_, question, n);
+    EXPECT_TRUE(hits.ok()) << hits.error().message;
+    std::vector<std::string> names;
+    if (hits.ok()) {
+      for (const auto& h : *hits) names.push_back(h.name);
+    }
+    return names;
+  }
+
+  std::string schema_;
+  pg::Connection store_;
+  Catalog catalog_;
+};
+
+TEST_F(SchemaIndexTest, EveryTableAndColumnIsADocument) {
+  size_t columns = 0;
+  for (const auto& t : catalog_.tables) columns += t.columns.size();
+  auto rows = store_.query("SELECT count(*), count(*) FILTER (WHERE column_name = '') FROM " +
+                           pg::quote_ident(schema_) + ".schema_documents");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0], std::to_string(catalog_.tables.size() + columns));
+  EXPECT_EQ(rows->rows[0][1], std::to_string(catalog_.tables.size()));
+  auto fingerprint = indexed_fingerprint(store_, schema_);
+  ASSERT_TRUE(fingerprint.ok());
+  EXPECT_EQ(*fingerprint, catalog_fingerprint(catalog_));
+  Catalog changed = catalog_;
+  changed.tables.front().columns.front().comment += " (changed)";
+  EXPECT_NE(catalog_fingerprint(changed), *fingerprint);
+  // Written again: replaced, not added to.
+  ASSERT_TRUE(write_schema_index(store_, schema_, catalog_).ok());
+  auto again =
+      store_.query("SELECT count(*) FROM " + pg::quote_ident(schema_) + ".schema_documents");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->rows[0][0], rows->rows[0][0]);
+}
+
+TEST_F(SchemaIndexTest, TheTableTheQuestionNamesComesFirst) {
+  EXPECT_EQ(top("How many customers signed up last year?", 1),
+            std::vector<std::string>{"customers"});
+  auto both = top("Which suppliers deliver the most products?", 2);
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(both, (std::vector<std::string>{"products", "suppliers"}));
+  // Stemming: "reviewed" and "shipped" find product_reviews and shipments.
+  const auto reviewed = top("Which products were reviewed worst?", 3);
+  EXPECT_NE(std::find(reviewed.begin(), reviewed.end(), "product_reviews"), reviewed.end());
+  const auto shipped = top("How long did shipments take to arrive?", 1);
+  EXPECT_EQ(shipped, std::vector<std::string>{"shipments"});
+}
+
+TEST_F(SchemaIndexTest, ColumnsThatMatchAreNamed) {
+  auto hits = search_schema(store_, schema_, "average unit price of order items", 5);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  const auto it = std::find_if(hits->begin(), hits->end(),
+                               [](const TableHit& h) { return h.name == "order_items"; });
+  ASSERT_NE(it, hits->end());
+  EXPECT_NE(std::find(it->columns.begin(), it->columns.end(), "unit_price"), it->columns.end());
+}
+
+TEST_F(SchemaIndexTest, WordsTheSchemaDoesNotHaveFindNothing) {
+  EXPECT_TRUE(top("the of and", 5).empty());
+  EXPECT_TRUE(top("xylophone zeppelin", 5).empty());
+  EXPECT_TRUE(top("", 5).empty());
+  EXPECT_TRUE(top("it's \"quoted\" & | ! (odd) 'text'", 5).size() <= 5);
+}
+
+TEST_F(SchemaIndexTest, TheContextTakesTheRankedTablesAndWhatJoinsThem) {
+  auto hits = search_schema(store_, schema_, "revenue by product category", 50);
+  ASSERT_TRUE(hits.ok());
+  ContextOptions options;
+  options.token_budget = 700;  // the demo schema does not fit: the ranking decides
+  options.ranking = &*hits;
+  const Context ctx = build_context(catalog_, Knowledge{}, "revenue by product category", options);
+  EXPECT_FALSE(ctx.schema_complete);
+  EXPECT_NE(std::find(ctx.tables.begin(), ctx.tables.end(), "categories"), ctx.tables.end());
+  EXPECT_NE(std::find(ctx.tables.begin(), ctx.tables.end(), "products"), ctx.tables.end());
+  EXPECT_LE(ctx.tokens, 700);
+  // The same inputs give the same context.
+  EXPECT_EQ(build_context(catalog_, Knowledge{}, "revenue by product category", options).schema,
+            ctx.schema);
+}
+
+}  // namespace
+}  // namespace askdb::retrieval
