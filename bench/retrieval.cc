@@ -14,7 +14,7 @@
 // Usage: bench_retrieval [--budget TOKENS] [--spider DIR] [--misses N]
 //   --misses N prints N questions whose indexed context misses a gold table, with what it chose;
 //   --floor F, --max-tables N and --neighbour F set ContextOptions' min_relative_score,
-//   max_tables and neighbour_share.
+//   max_tables and neighbour_share; --explain "QUESTION" prints the search's query plan.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,7 +112,8 @@ std::string table_ddl(const json& d, const SpiderDb& db) {
     std::vector<std::string> lines;
     for (size_t c = 0; c < db.columns.size(); ++c) {
       if (db.column_table[c] != static_cast<int>(t)) continue;
-      lines.push_back(quoted(db.columns[c]) + " " + pg_type(d["column_types"][c].get<std::string>()));
+      lines.push_back(quoted(db.columns[c]) + " " +
+                      pg_type(d["column_types"][c].get<std::string>()));
     }
     auto pk = keys.find(static_cast<int>(t));
     if (pk != keys.end()) {
@@ -132,7 +133,8 @@ std::string table_ddl(const json& d, const SpiderDb& db) {
 // lists that PostgreSQL still refuses is counted and left out.
 std::vector<std::string> foreign_key_ddl(const json& d, const SpiderDb& db) {
   std::set<int> pk_columns;
-  for (const auto& pk : d["primary_keys"]) pk_columns.insert(pk.is_array() ? pk[0].get<int>() : pk.get<int>());
+  for (const auto& pk : d["primary_keys"])
+    pk_columns.insert(pk.is_array() ? pk[0].get<int>() : pk.get<int>());
   std::vector<std::string> out;
   for (const auto& fk : d["foreign_keys"]) {
     const auto from = static_cast<size_t>(fk[0].get<int>());
@@ -221,7 +223,8 @@ bool shows_column(const std::string& schema, const std::string& table, const std
     const size_t at = schema.find(std::string(kind) + table + " (\n");
     if (at == std::string::npos) continue;
     const size_t end = schema.find("\n);", at);
-    const std::string body = schema.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    const std::string body =
+        schema.substr(at, end == std::string::npos ? std::string::npos : end - at);
     return body.find("\n  " + retrieval::sql_identifier(column) + " ") != std::string::npos;
   }
   return false;
@@ -254,6 +257,7 @@ struct Tally {
 int main(int argc, char** argv) {
   int budget = 2000;
   int misses_to_show = 0;
+  std::string explain;
   const retrieval::ContextOptions defaults;
   double floor = defaults.min_relative_score;
   int max_tables = static_cast<int>(defaults.max_tables);
@@ -267,6 +271,7 @@ int main(int argc, char** argv) {
     if (flag == "--floor") floor = std::atof(argv[i + 1]);
     if (flag == "--max-tables") max_tables = std::atoi(argv[i + 1]);
     if (flag == "--neighbour") neighbour = std::atof(argv[i + 1]);
+    if (flag == "--explain") explain = argv[i + 1];
   }
   json tables_json, test_tables_json, dev;
   try {
@@ -320,7 +325,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_retrieval: %s\n", cluster.error().message.c_str());
     return 1;
   }
-  const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - load_start).count();
+  const double load_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - load_start).count();
 
   auto conn = pg::Connection::open((*cluster)->owner_conninfo(), "the benchmark database");
   if (!conn) {
@@ -335,10 +341,10 @@ int main(int argc, char** argv) {
   }
   const double catalog_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - catalog_start).count();
-  std::printf("Spider: %zu schemas (%zu of them distractors from test_tables.json), %zu tables, "
-              "%zu foreign keys (%zu refused)\n",
-              schemas.size(), distractors, catalog->tables.size(), foreign_keys,
-              foreign_keys_refused);
+  std::printf(
+      "Spider: %zu schemas (%zu of them distractors from test_tables.json), %zu tables, "
+      "%zu foreign keys (%zu refused)\n",
+      schemas.size(), distractors, catalog->tables.size(), foreign_keys, foreign_keys_refused);
   std::printf("cluster made and schemas loaded in %.0f ms; catalog read in %.0f ms\n", load_ms,
               catalog_ms);
 
@@ -354,6 +360,18 @@ int main(int argc, char** argv) {
   }
   std::printf("schema index written in %.0f ms\n",
               std::chrono::duration<double, std::milli>(Clock::now() - index_start).count());
+
+  if (!explain.empty()) {  // the search's plan for one question, then stop
+    auto plan = conn->query("EXPLAIN (ANALYZE, BUFFERS) " + retrieval::schema_search_sql("askdb"),
+                            {explain, "1", "0.4", "0.7", "0.3"});
+    if (!plan) {
+      std::fprintf(stderr, "bench_retrieval: %s\n", plan.error().message.c_str());
+      return 1;
+    }
+    for (const auto& row : plan->rows) std::printf("%s\n", row[0].value_or("").c_str());
+    (*cluster)->release();
+    return 0;
+  }
 
   std::map<std::string, retrieval::Catalog> own;  // each database's tables alone
   for (const auto& t : catalog->tables) own[t.schema].tables.push_back(t);
@@ -421,9 +439,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("budget %d tokens (schema + examples + notes), no verified examples or notes; "
-              "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f\n",
-              budget, floor, max_tables, neighbour);
+  std::printf(
+      "budget %d tokens (schema + examples + notes), no verified examples or notes; "
+      "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f\n",
+      budget, floor, max_tables, neighbour);
   indexed.print("pooled catalog, ranked by the schema index (full-text in PostgreSQL):");
   pooled.print("pooled catalog, ranked by word overlap (the core issue's builder):");
   alone.print("each question's own database alone:");

@@ -9,8 +9,18 @@
 namespace askdb::retrieval {
 namespace {
 
-// Postgres text arrays come back as {a,b,"c d"}; the names here never hold commas or quotes
-// unless quoted, which parse_text_array handles.
+std::string cell(const pg::Cell& c) { return c ? *c : std::string(); }
+
+}  // namespace
+
+std::string sql_identifier(const std::string& name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
+  }
+  return plain ? name : pg::quote_ident(name);
+}
+
 std::vector<std::string> parse_text_array(const std::string& text) {
   std::vector<std::string> out;
   if (text.size() < 2) return out;
@@ -41,18 +51,6 @@ std::vector<std::string> parse_text_array(const std::string& text) {
   }
   if (in_item || !out.empty()) out.push_back(cur);
   return out;
-}
-
-std::string cell(const pg::Cell& c) { return c ? *c : std::string(); }
-
-}  // namespace
-
-std::string sql_identifier(const std::string& name) {
-  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
-  }
-  return plain ? name : pg::quote_ident(name);
 }
 
 std::string catalog_fingerprint(const Catalog& catalog) {

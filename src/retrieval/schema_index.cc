@@ -71,6 +71,27 @@ Documents documents_of(const Catalog& catalog) {
   return d;
 }
 
+// The question, and after it each two neighbouring words written as one ("high schoolers" →
+// "highschoolers"), so that a name written as one word is found by its two (the search keeps
+// only words some document has).
+std::string with_joined_pairs(std::string_view question) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char ch : question) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c >= 0x80) {
+      word += static_cast<char>(std::tolower(c));
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  std::string out(question);
+  for (size_t i = 0; i + 1 < words.size(); ++i) out += " " + words[i] + words[i + 1];
+  return out;
+}
+
 }  // namespace
 
 std::string identifier_words(std::string_view identifier) {
@@ -133,6 +154,13 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
       {catalog_fingerprint(catalog), std::to_string(d.schema.size())});
   if (!state) return fail(state.error());
   if (auto st = store.exec("COMMIT"); !st) return fail(st.error());
+  // Fresh statistics: without them the planner guesses the search joins hundreds of thousands
+  // of rows, and spends longer compiling it (JIT) than running it.
+  if (auto st = store.exec("ANALYZE " + s + ".schema_documents, " + s + ".schema_terms, " + s +
+                           ".schema_index_state");
+      !st) {
+    return Error{st.error().code, "indexing the schema: ANALYZE failed: " + st.error().message};
+  }
   return ok_status();
 }
 
@@ -144,46 +172,55 @@ Result<std::string> indexed_fingerprint(pg::Connection& store, const std::string
   return rows->rows[0][0].value_or("");
 }
 
+std::string schema_search_sql(const std::string& store_schema) {
+  const std::string s = pg::quote_ident(store_schema);
+  // Per table and lexeme of the question: the lexeme's weight (log N/df) times the best place
+  // the table's documents hold it, and the columns whose names hold it. Aggregated in
+  // PostgreSQL: a common word is in hundreds of documents, but in one row per table here.
+  return "WITH q AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', $1))) AS "
+         "word), "
+         "t AS MATERIALIZED (SELECT q.word, to_tsquery('simple', quote_literal(q.word)) AS query, "
+         "ln((SELECT greatest(documents, 1)::float8 FROM " +
+         s +
+         ".schema_index_state) / st.documents) AS idf "
+         "FROM q JOIN " +
+         s +
+         ".schema_terms st ON st.word = q.word), "
+         "m AS (SELECT d.table_schema, d.table_name, d.column_name, t.word, t.idf, "
+         "d.tsv_name @@ t.query AS in_name "
+         "FROM t JOIN " +
+         s +
+         ".schema_documents d ON d.tsv_name @@ t.query OR d.tsv_detail @@ t.query) "
+         "SELECT table_schema, table_name, max(idf), max(idf * CASE WHEN column_name = '' "
+         "THEN CASE WHEN in_name THEN $2::float8 ELSE $3::float8 END "
+         "ELSE CASE WHEN in_name THEN $4::float8 ELSE $5::float8 END END), "
+         "array_agg(column_name ORDER BY column_name) FILTER (WHERE column_name <> '' AND in_name) "
+         "FROM m GROUP BY table_schema, table_name, word";
+}
+
 Result<std::vector<TableHit>> search_schema(pg::Connection& store, const std::string& store_schema,
                                             std::string_view question, size_t limit) {
-  const std::string s = pg::quote_ident(store_schema);
-  // Each of the question's lexemes with its weight, and where each document holds it.
+  const std::string sql = schema_search_sql(store_schema);
   auto rows = store.query(
-      "WITH q AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', $1))) AS word), "
-      "n AS (SELECT greatest(documents, 1)::float8 AS total FROM " +
-          s +
-          ".schema_index_state), "
-          "t AS (SELECT q.word, ln(n.total / st.documents) AS idf, to_tsquery('simple', "
-          "quote_literal(q.word)) AS query FROM q JOIN " +
-          s +
-          ".schema_terms st ON st.word = q.word, n) "
-          "SELECT d.table_schema, d.table_name, d.column_name, t.word, t.idf, d.tsv_name @@ "
-          "t.query "
-          "FROM t JOIN " +
-          s + ".schema_documents d ON d.tsv_name @@ t.query OR d.tsv_detail @@ t.query",
-      {std::string(question)});
-  if (!rows)
+      sql, {with_joined_pairs(question), std::to_string(kTableName), std::to_string(kTableDetail),
+            std::to_string(kColumnName), std::to_string(kColumnDetail)});
+  if (!rows) {
     return Error{rows.error().code, "searching the schema index failed: " + rows.error().message};
+  }
 
-  // Per table and word, the best place the word was found.
-  std::map<std::pair<std::string, std::string>, std::map<std::string, double>> best;
+  std::map<std::pair<std::string, std::string>, double> score;
   std::map<std::pair<std::string, std::string>, std::map<std::string, double>> column_scores;
   for (const auto& r : rows->rows) {
     const std::pair<std::string, std::string> table{r[0].value_or(""), r[1].value_or("")};
-    const std::string column = r[2].value_or("");
-    const std::string& word = r[3].value_or("");
-    const double idf = std::max(0.0, std::strtod(r[4].value_or("0").c_str(), nullptr));
-    const bool in_name = r[5].value_or("f") == "t";
-    const double weight = column.empty() ? (in_name ? kTableName : kTableDetail)
-                                         : (in_name ? kColumnName : kColumnDetail);
-    double& b = best[table][word];
-    b = std::max(b, weight * idf);
-    if (!column.empty() && in_name) column_scores[table][column] += idf;
+    const double idf = std::max(0.0, std::strtod(r[2].value_or("0").c_str(), nullptr));
+    score[table] += std::max(0.0, std::strtod(r[3].value_or("0").c_str(), nullptr));
+    for (const std::string& column : parse_text_array(r[4].value_or("{}"))) {
+      column_scores[table][column] += idf;
+    }
   }
   std::vector<TableHit> hits;
-  for (const auto& [table, words] : best) {
-    TableHit hit{table.first, table.second, 0, {}};
-    for (const auto& [word, score] : words) hit.score += score;
+  for (const auto& [table, total] : score) {
+    TableHit hit{table.first, table.second, total, {}};
     std::vector<std::pair<double, std::string>> columns;
     for (const auto& [name, score] : column_scores[table]) columns.emplace_back(score, name);
     std::stable_sort(columns.begin(), columns.end(),

@@ -40,6 +40,10 @@ struct TableHit {
   std::vector<std::string> columns;  // columns whose own document matched, best first
 };
 
+// The query search_schema() runs ($1 the question, $2-$5 the weights of a word found in a
+// table's name, its details, a column's name, a column's details), for EXPLAIN.
+std::string schema_search_sql(const std::string& store_schema);
+
 // Tables whose documents share a word with `question`, best first, at most `limit`.
 Result<std::vector<TableHit>> search_schema(pg::Connection& store, const std::string& store_schema,
                                             std::string_view question, size_t limit = 50);
