@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "core/text.h"
 
@@ -14,11 +15,30 @@ std::string cell(const pg::Cell& c) { return c ? *c : std::string(); }
 }  // namespace
 
 std::string sql_identifier(const std::string& name) {
+  // PostgreSQL 15's reserved key words, and those that may not name a column or table unquoted
+  // although they may name a function or type (the SQL Key Words appendix, "reserved" and
+  // "reserved (can be function or type)").
+  // clang-format off
+  static const std::set<std::string, std::less<>> kReserved = {
+      "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+      "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+      "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+      "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+      "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+      "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
+      "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
+      "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
+      "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
+      "placing", "primary", "references", "returning", "right", "select", "session_user",
+      "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing", "true",
+      "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window",
+      "with"};
+  // clang-format on
   bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
   }
-  return plain ? name : pg::quote_ident(name);
+  return plain && kReserved.count(name) == 0 ? name : pg::quote_ident(name);
 }
 
 std::vector<std::string> parse_text_array(const std::string& text) {

@@ -60,7 +60,8 @@ std::string catalog_fingerprint(const Catalog& catalog);
 // The items of a PostgreSQL text[] as it comes back in text form: {a,b,"c d","e\"f"}.
 std::vector<std::string> parse_text_array(const std::string& text);
 
-// An identifier as it must be written in SQL: bare when it is a lower-case name, else quoted.
+// An identifier as it must be written in SQL: bare when it is a lower-case name that is not a
+// reserved word, else quoted ("order", "Customers", "first name").
 std::string sql_identifier(const std::string& name);
 
 }  // namespace askdb::retrieval

@@ -64,6 +64,18 @@ TEST(ContextBuilder, QuotesIdentifiersThatNeedIt) {
   EXPECT_NE(text.find("\"LineId\" integer"), std::string::npos);
 }
 
+TEST(ContextBuilder, ReservedWordsAreQuotedOtherNamesAreNot) {
+  EXPECT_EQ(sql_identifier("order"), "\"order\"");
+  EXPECT_EQ(sql_identifier("user"), "\"user\"");
+  EXPECT_EQ(sql_identifier("from"), "\"from\"");
+  EXPECT_EQ(sql_identifier("left"), "\"left\"");  // may name a function, not a column
+  EXPECT_EQ(sql_identifier("orders"), "orders");
+  EXPECT_EQ(sql_identifier("year"), "year");  // a key word, but not a reserved one
+  EXPECT_EQ(sql_identifier("name"), "name");
+  EXPECT_EQ(sql_identifier("Order"), "\"Order\"");
+  EXPECT_EQ(sql_identifier("2fa"), "\"2fa\"");
+}
+
 TEST(Knowledge, SimilarityRespectsNumbers) {
   EXPECT_GT(question_similarity("Which 5 products sold most in 2025?",
                                 "which 5 products sold the most in 2025"),
