@@ -143,6 +143,12 @@ int run_check(const Config& config, bool json_output) {
   Result<llm::PriceTable> prices = llm::price_table(config.llm);
   if (!prices) {
     std::cerr << "askdb: " << prices.error().message << "\n";
+    if (json_output) {
+      const json out = {{"error",
+                         {{"code", error_code_name(prices.error().code)},
+                          {"message", prices.error().message}}}};
+      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    }
     return exit_code_for(prices.error().code);
   }
   const std::string hint = credentials_hint(config);

@@ -179,8 +179,8 @@ const std::vector<Setting>& settings() {
           "is openai, then https://api.openai.com/v1. bedrock: the endpoint; empty: "
           "AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the region's."),
       text_setting("embedding", "api_key", &Config::embedding, &EmbeddingConfig::api_key,
-                   "openai: API key; empty: OPENAI_API_KEY, then llm.api_key when llm.provider is "
-                   "openai."),
+                   "openai: API key; empty: llm.api_key when the embeddings go to the chat's "
+                   "server, OPENAI_API_KEY when they go to OpenAI or to OPENAI_BASE_URL."),
       text_setting("embedding", "region", &Config::embedding, &EmbeddingConfig::region,
                    "bedrock: AWS region; empty: llm.region, AWS_REGION, AWS_DEFAULT_REGION, then "
                    "the AWS profile's."),
@@ -393,11 +393,21 @@ void resolve_embedding(Config& config, const EnvLookup& env) {
   const auto& llm = config.llm;
   if (e.provider == "none") e.provider.clear();
   if (e.provider == "openai") {
-    if (e.base_url.empty()) e.base_url = env("OPENAI_BASE_URL").value_or("");
+    constexpr const char* kOpenAi = "https://api.openai.com/v1";
+    std::string from_env = env("OPENAI_BASE_URL").value_or("");
+    strip_trailing_slashes(from_env);
+    if (e.base_url.empty()) e.base_url = from_env;
     if (e.base_url.empty() && llm.provider == "openai") e.base_url = llm.base_url;
-    if (e.base_url.empty()) e.base_url = "https://api.openai.com/v1";
-    if (e.api_key.empty()) e.api_key = env("OPENAI_API_KEY").value_or("");
-    if (e.api_key.empty() && llm.provider == "openai") e.api_key = llm.api_key;
+    if (e.base_url.empty()) e.base_url = kOpenAi;
+    strip_trailing_slashes(e.base_url);
+    // A key goes only to the server it was given for: the chat's key to the chat's server,
+    // OPENAI_API_KEY to OpenAI or to OPENAI_BASE_URL's server.
+    if (e.api_key.empty() && llm.provider == "openai" && e.base_url == llm.base_url) {
+      e.api_key = llm.api_key;
+    }
+    if (e.api_key.empty() && (e.base_url == kOpenAi || e.base_url == from_env)) {
+      e.api_key = env("OPENAI_API_KEY").value_or("");
+    }
     if (e.model.empty()) e.model = "text-embedding-3-small";
   } else if (e.provider == "bedrock") {
     if (e.region.empty()) e.region = llm.region;

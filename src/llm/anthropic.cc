@@ -23,7 +23,7 @@ class AnthropicProtocol final : public Protocol {
  public:
   explicit AnthropicProtocol(const AnthropicOptions& options)
       : options_(options), base_url_(without_trailing_slashes(options.base_url)) {
-    site_.who = "anthropic (" + options_.model + " at " + base_url_ + ")";
+    site_.who = "anthropic (" + options_.model + " at " + display_url(base_url_) + ")";
     site_.base_url = base_url_;
     site_.api_key = options_.api_key;
   }

@@ -29,7 +29,7 @@ class BedrockProtocol final : public Protocol {
     if (options_.model.empty()) options_.model = default_bedrock_model(options_.region);
     describe_ = "bedrock (" + options_.model;
     if (!options_.region.empty()) describe_ += " in " + options_.region;
-    if (!signer_.default_endpoint()) describe_ += " at " + signer_.endpoint();
+    if (!signer_.default_endpoint()) describe_ += " at " + display_url(signer_.endpoint());
     describe_ += ")";
   }
 

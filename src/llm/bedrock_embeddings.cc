@@ -81,7 +81,7 @@ class TitanEmbeddingWire final : public EmbeddingWire {
     v2_ = model.find("titan-embed-text-v2") != std::string::npos;
     describe_ = "bedrock embeddings (" + model;
     if (!signer_.region().empty()) describe_ += " in " + signer_.region();
-    if (!signer_.default_endpoint()) describe_ += " at " + signer_.endpoint();
+    if (!signer_.default_endpoint()) describe_ += " at " + display_url(signer_.endpoint());
     describe_ += ")";
   }
 

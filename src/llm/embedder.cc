@@ -184,17 +184,22 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
     return error;
   }
 
-  // Ends the call with `error` and stops the batches still in flight.
+  // Ends the call with `error` and stops the batches still in flight. Marking the call
+  // finished and taking its batches happen at once, so a batch send_more() starts meanwhile
+  // either is among them or sees the call finished and cancels itself.
   void fail(Error error) {
     std::vector<std::shared_ptr<Call>> to_cancel;
+    EmbeddingsHandler on_done;
     {
       std::lock_guard lock(mu_);
       if (finished_) return;
+      finished_ = true;
+      on_done = std::move(on_done_);
       for (auto& [index, call] : in_flight_) {
         if (call) to_cancel.push_back(call);
       }
     }
-    finish(std::move(error));
+    if (on_done) on_done(std::move(error));
     for (const auto& call : to_cancel) call->cancel();
   }
 

@@ -44,9 +44,11 @@ class Embedder {
   // The length of every vector: as configured, else as the first reply showed; 0 before that.
   virtual size_t dimensions() const = 0;
 
-  // Embeds `texts` and returns at once; `on_done` runs once, on the embedder's transfer thread
-  // (or on the caller's, when nothing needs sending), and must not block. Call::cancel() stops
-  // every batch still queued or in flight.
+  // Embeds `texts` and returns at once. `on_done` runs once and must not block: on the
+  // embedder's transfer thread, or on the caller's inside start() (nothing to send, a batch
+  // that cannot be encoded or is refused at once), or on the thread that calls cancel(). Do not
+  // hold a lock `on_done` takes while calling start() or cancel(). Call::cancel() stops every
+  // batch still queued or in flight.
   virtual std::shared_ptr<Call> start(std::vector<std::string> texts,
                                       EmbeddingsHandler on_done) = 0;
 

@@ -76,6 +76,12 @@ class Limiter {
     next();
   }
 
+  // close() has run: the provider is going away.
+  bool closed() {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
   // Every place taken and the queue full: a new request would be refused.
   bool full() {
     std::lock_guard lock(mu_);
@@ -146,6 +152,10 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
       case Limiter::Admission::kQueued:
         return;
       case Limiter::Admission::kRefused:
+        if (shared_->limiter.closed()) {  // the provider is being destroyed: not a busy one
+          finish(cancelled_error(), /*holds_place=*/false);
+          return;
+        }
         finish(
             Error{ErrorCode::kBusy,
                   shared_->wire->describe() + " has " +
@@ -207,7 +217,7 @@ class CallState final : public Call, public std::enable_shared_from_this<CallSta
         body = body_;
       }
     }
-    if (!body) {
+    if (!body || shared_->limiter.closed()) {  // cancelled, or the provider is going away
       finish(cancelled_error(), true);
       return;
     }

@@ -262,6 +262,16 @@ std::string HttpHead::header(std::string_view name) const {
   return "";
 }
 
+std::string display_url(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  const size_t scheme = out.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t path = out.find('/', start);
+  const size_t at = out.rfind('@', path == std::string::npos ? std::string::npos : path);
+  if (at != std::string::npos && at >= start) out.erase(start, at + 1 - start);
+  return out;
+}
+
 std::string format_seconds(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g s", seconds);

@@ -135,6 +135,10 @@ class HttpClient {
 // the URL itself when it cannot be parsed. For error messages.
 std::string url_host_port(const std::string& url);
 
+// `url` fit for messages and logs: without user info ("user:secret@") and without a query or
+// fragment (which may carry an api-key). "https://u:p@host/v1?key=x" → "https://host/v1".
+std::string display_url(const std::string& url);
+
 // "120 s", "1.5 s", "0.25 s": a duration in seconds for messages.
 std::string format_seconds(double seconds);
 

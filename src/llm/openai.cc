@@ -99,7 +99,7 @@ class OpenAiProtocol final : public Protocol {
       : options_(std::move(options)), url_(chat_completions_url(options_.base_url)) {}
 
   std::string describe() const override {
-    return "openai (" + options_.model + " at " + options_.base_url + ")";
+    return "openai (" + options_.model + " at " + display_url(options_.base_url) + ")";
   }
   std::string model() const override { return options_.model; }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/text.h"
 #include "llm/openai_error.h"
 
 namespace askdb::llm {
@@ -20,7 +21,7 @@ std::string embeddings_url(std::string base_url) {
 
 // The first bytes of a reply, for a message about it.
 std::string excerpt(std::string_view body) {
-  std::string out(body.substr(0, 160));
+  std::string out(utf8_prefix(body, 160));
   for (char& c : out) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
@@ -54,7 +55,7 @@ class EmbeddingListDecoder final : public ReplyDecoder {
                                         "\"): check that ASKDB_EMBEDDING_BASE_URL is an "
                                         "OpenAI-compatible server"};
     }
-    if (root.contains("error")) {
+    if (root.contains("error") && !root["error"].is_null()) {
       return Error{ErrorCode::kLlm,
                    who_ + " answered with an error: " + parse_server_error(body_).message};
     }
@@ -109,7 +110,8 @@ class OpenAiEmbeddingWire final : public EmbeddingWire {
   explicit OpenAiEmbeddingWire(OpenAiEmbeddingOptions options)
       : options_(std::move(options)),
         url_(embeddings_url(options_.base_url)),
-        describe_("openai embeddings (" + options_.model + " at " + options_.base_url + ")") {}
+        describe_("openai embeddings (" + options_.model + " at " +
+                  display_url(options_.base_url) + ")") {}
 
   std::string describe() const override { return describe_; }
   std::string model() const override { return options_.model; }

@@ -185,7 +185,7 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
     case HttpFailure::kResolve:
     case HttpFailure::kConnect:
     case HttpFailure::kConnectTimeout:
-      message += ": is the LLM server running? check ASKDB_LLM_BASE_URL (now " + base_url + ")";
+      message += ": is the LLM server running? check ASKDB_LLM_BASE_URL (now " + display_url(base_url) + ")";
       break;
     case HttpFailure::kTimeout:
     case HttpFailure::kFirstByteTimeout:
@@ -199,7 +199,7 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
       break;
     case HttpFailure::kNoReply:
     case HttpFailure::kBrokenReply:
-      message += ": try again; if it persists, check that ASKDB_LLM_BASE_URL (now " + base_url +
+      message += ": try again; if it persists, check that ASKDB_LLM_BASE_URL (now " + display_url(base_url) +
                  ") is an OpenAI-compatible server";
       break;
     case HttpFailure::kNone:

@@ -208,7 +208,7 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
       taken.insert(i);
       used += cost;
     };
-    if (options.ranking != nullptr) {
+    if (options.ranking != nullptr && !options.ranking->empty()) {
       take_ranked(catalog, index, *options.ranking, options, taken, take);
     } else {
       std::vector<std::pair<double, size_t>> ranked;

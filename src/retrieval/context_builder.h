@@ -24,7 +24,8 @@ struct ContextOptions {
   // Tables ranked by the schema index (search_schema), best first. When set and the schema
   // does not fit the budget, the context takes the best of these, down to
   // `min_relative_score` of the first one's score and at most `max_tables`, then the tables
-  // that join them along foreign keys; without it, tables are ranked by word overlap.
+  // that join them along foreign keys; without it (or when it is empty: no word of the
+  // question is in the index), tables are ranked by word overlap.
   const std::vector<TableHit>* ranking = nullptr;
   double min_relative_score = 0.3;
   size_t max_tables = 12;

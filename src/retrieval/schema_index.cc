@@ -130,6 +130,10 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
     return Error{e.code, "indexing the schema failed: " + e.message};
   };
   if (auto st = store.exec("BEGIN"); !st) return fail(st.error());
+  // One indexer at a time per store schema (two replicas starting together wait in turn).
+  auto locked = store.query("SELECT pg_advisory_xact_lock(hashtext($1))",
+                            {store_schema + ".schema_index"});
+  if (!locked) return fail(locked.error());
   if (auto st = store.exec("DELETE FROM " + s + ".schema_documents; DELETE FROM " + s +
                            ".schema_terms; DELETE FROM " + s + ".schema_index_state");
       !st) {
@@ -179,7 +183,7 @@ std::string schema_search_sql(const std::string& store_schema) {
   // PostgreSQL: a common word is in hundreds of documents, but in one row per table here.
   return "WITH q AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', $1))) AS "
          "word), "
-         "t AS MATERIALIZED (SELECT q.word, to_tsquery('simple', quote_literal(q.word)) AS query, "
+         "t AS MATERIALIZED (SELECT q.word, quote_literal(q.word)::tsquery AS query, "
          "ln((SELECT greatest(documents, 1)::float8 FROM " +
          s +
          ".schema_index_state) / st.documents) AS idf "

@@ -37,7 +37,7 @@ struct TableHit {
   std::string schema;
   std::string name;
   double score = 0;
-  std::vector<std::string> columns;  // columns whose own document matched, best first
+  std::vector<std::string> columns;  // columns whose name holds a word of the question, best first
 };
 
 // The query search_schema() runs ($1 the question, $2-$5 the weights of a word found in a

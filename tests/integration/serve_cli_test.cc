@@ -258,6 +258,8 @@ TEST_F(ServeCliTest, SecretsNeverReachTheLogOrTheUser) {
   EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
   EXPECT_NE(seen.find("ASKDB_LLM_API_KEY"), std::string::npos) << seen;
   EXPECT_EQ(r.err.find(api_key), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(api_key), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("WRONGKEY0123456789"), std::string::npos) << r.err;
   EXPECT_EQ(seen.find(api_key), std::string::npos) << seen;
   EXPECT_EQ(seen.find("WRONGKEY0123456789"), std::string::npos) << seen;
   drop_schema("serve_secrets");

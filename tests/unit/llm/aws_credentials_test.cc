@@ -429,9 +429,21 @@ TEST_F(AwsCredentialsTest, EcsRelativeUri) {
 TEST_F(AwsCredentialsTest, MetadataRequestsBypassAProxy) {
   test::HttpProxyRecorder proxy;
   ASSERT_TRUE(proxy.start().ok());
-  const char* saved = std::getenv("http_proxy");
-  const std::string saved_value = saved == nullptr ? "" : saved;
-  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  // http_proxy points at the recorder while this lives, and is restored after, whatever happens.
+  struct ProxyVariable {
+    explicit ProxyVariable(const std::string& url) {
+      if (const char* v = std::getenv("http_proxy")) saved = v;
+      ::setenv("http_proxy", url.c_str(), 1);
+    }
+    ~ProxyVariable() {
+      if (saved) {
+        ::setenv("http_proxy", saved->c_str(), 1);
+      } else {
+        ::unsetenv("http_proxy");
+      }
+    }
+    std::optional<std::string> saved;
+  } variable(proxy.url());
   FakeAwsMetadataServer fake;
   ASSERT_TRUE(fake.start().ok());
   FakeAwsCredentials creds;
@@ -441,11 +453,6 @@ TEST_F(AwsCredentialsTest, MetadataRequestsBypassAProxy) {
   creds.expiration = "2099-01-02T03:04:05Z";
   fake.set_credentials(creds);
   Result<AwsIdentity> got = AwsCredentialChain(ecs_lookup(fake)).get();
-  if (saved == nullptr) {
-    ::unsetenv("http_proxy");
-  } else {
-    ::setenv("http_proxy", saved_value.c_str(), 1);
-  }
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(got->credentials.access_key_id, "ASIAECSTASK");
   EXPECT_TRUE(proxy.request_lines().empty());

@@ -107,9 +107,9 @@ TEST_F(OpenAiEmbedderTest, EmbedsEveryTextInOrderInBatches) {
   // Seven non-blank texts in batches of three: three requests, none with a blank input.
   const std::vector<json> sent = bodies();
   ASSERT_EQ(sent.size(), 3u);
+  for (const auto& request : server_.requests()) EXPECT_EQ(request.target, "/v1/embeddings");
   size_t inputs = 0;
   for (const json& body : sent) {
-    EXPECT_EQ(server_.requests()[0].target, "/v1/embeddings");
     EXPECT_EQ(body["model"], "nomic-embed-text");
     EXPECT_EQ(body["encoding_format"], "float");
     EXPECT_FALSE(body.contains("dimensions"));
@@ -271,6 +271,9 @@ TEST_F(OpenAiEmbedderTest, CancelEndsEveryBatchAtOnce) {
   ASSERT_FALSE(got.ok());
   EXPECT_TRUE(contains(got.error().message, "cancelled")) << got.error().message;
   call->cancel();  // late and twice: nothing happens
+  // The third text's batch was never sent.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(server_.request_count(), 2u);
 }
 
 TEST_F(OpenAiEmbedderTest, DestroyingTheEmbedderEndsWhatIsInFlight) {
@@ -429,9 +432,28 @@ TEST(EmbedderFromConfigTest, OpenAiBorrowsTheChatServerAndKey) {
   EXPECT_EQ((*e)->describe(), "openai embeddings (nomic-embed-text at http://127.0.0.1:11434/v1)");
 
   Result<Config> d =
-      load({{"ASKDB_HOME", "/tmp/askdb-embed-test"}, {"ASKDB_EMBEDDING_PROVIDER", "openai"}});
+      load({{"ASKDB_HOME", "/tmp/askdb-embed-test"},
+            {"OPENAI_API_KEY", "sk-openai-key"},
+            {"ASKDB_EMBEDDING_PROVIDER", "openai"}});
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->embedding.base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(d->embedding.api_key, "sk-openai-key");
+
+  // The chat's key goes with the embeddings to the chat's own server, and nowhere else.
+  Result<Config> keyed = load({{"ASKDB_HOME", "/tmp/askdb-embed-test"},
+                               {"ASKDB_LLM_BASE_URL", "http://127.0.0.1:11434/v1"},
+                               {"ASKDB_LLM_API_KEY", "sk-chat-key"},
+                               {"ASKDB_EMBEDDING_PROVIDER", "openai"}});
+  ASSERT_TRUE(keyed.ok());
+  EXPECT_EQ(keyed->embedding.api_key, "sk-chat-key");
+  Result<Config> elsewhere = load({{"ASKDB_HOME", "/tmp/askdb-embed-test"},
+                                   {"ASKDB_LLM_BASE_URL", "https://api.openai.com/v1"},
+                                   {"ASKDB_LLM_API_KEY", "sk-chat-key"},
+                                   {"OPENAI_API_KEY", "sk-openai-key"},
+                                   {"ASKDB_EMBEDDING_PROVIDER", "openai"},
+                                   {"ASKDB_EMBEDDING_BASE_URL", "http://10.0.0.5:11434/v1"}});
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ(elsewhere->embedding.api_key, "") << "no key of OpenAI's may go to another server";
   EXPECT_EQ(d->embedding.model, "text-embedding-3-small");
 }
 

@@ -97,6 +97,14 @@ class HttpClientTest : public ::testing::Test {
   HttpClient client_;
 };
 
+TEST(HttpClientHelpersTest, DisplayUrlDropsUserInfoAndQuery) {
+  EXPECT_EQ(display_url("https://user:s3cret@host.example/v1?api-key=abc#x"),
+            "https://host.example/v1");
+  EXPECT_EQ(display_url("http://127.0.0.1:11434/v1"), "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(display_url("https://host/v1/me@example"), "https://host/v1/me@example");
+  EXPECT_EQ(display_url("https://token@host"), "https://host");
+}
+
 TEST(HttpClientHelpersTest, UrlHostPortAndSeconds) {
   EXPECT_EQ(url_host_port("https://api.openai.com/v1"), "api.openai.com:443");
   EXPECT_EQ(url_host_port("http://127.0.0.1:11434/v1"), "127.0.0.1:11434");
