@@ -370,6 +370,9 @@ int main(int argc, char** argv) {
     }
     for (const auto& row : plan->rows) std::printf("%s\n", row[0].value_or("").c_str());
     (*cluster)->release();
+    cluster->reset();
+    std::error_code ec;
+    std::filesystem::remove_all(home, ec);
     return 0;
   }
 
