@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"
 #include "llm/aws_credentials.h"
 #include "llm/from_config.h"
 
@@ -74,12 +75,8 @@ Part check_llm(const Config& config, const llm::PriceTable& prices) {
     part.line = "LLM: " + reply.error().message;
     return part;
   }
-  const std::string model = reply->model.empty() ? provider.model() : reply->model;
   const std::optional<double> cost = prices.cost_usd(provider.model(), reply->usage);
-  std::string text = reply->text.substr(0, 60);
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
+  const std::string text = shorten(collapse_whitespace(reply->text), 60);
   part.report["ok"] = true;
   part.report["reply"] = reply->text;
   part.report["tokens"] = {{"prompt", reply->usage.prompt_tokens},
@@ -144,9 +141,9 @@ int run_check(const Config& config, bool json_output) {
   if (!prices) {
     std::cerr << "askdb: " << prices.error().message << "\n";
     if (json_output) {
-      const json out = {{"error",
-                         {{"code", error_code_name(prices.error().code)},
-                          {"message", prices.error().message}}}};
+      const json out = {
+          {"error",
+           {{"code", error_code_name(prices.error().code)}, {"message", prices.error().message}}}};
       std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     }
     return exit_code_for(prices.error().code);

@@ -1,5 +1,6 @@
 #include "core/text.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +84,30 @@ std::string_view utf8_prefix(std::string_view s, size_t max_bytes) {
   size_t end = max_bytes;
   while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
   return s.substr(0, end);
+}
+
+std::string collapse_whitespace(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string shorten(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  return std::string(utf8_prefix(s, max_bytes)) + "...";
+}
+
+bool contains_icase(std::string_view haystack, std::string_view needle) {
+  return to_lower(haystack).find(to_lower(needle)) != std::string::npos;
 }
 
 bool read_file(const std::string& path, std::string& out) {

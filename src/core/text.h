@@ -22,6 +22,13 @@ std::vector<std::string> split(std::string_view s, char sep);
 // The longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 character.
 std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
 
+// Runs of whitespace as one space, none at either end: a server's multi-line message on a line.
+std::string collapse_whitespace(std::string_view s);
+// `s` cut to at most `max_bytes` (without splitting a UTF-8 character) and "..." added when cut.
+std::string shorten(std::string_view s, size_t max_bytes);
+// Whether `needle` occurs in `haystack`, ASCII letters compared without case.
+bool contains_icase(std::string_view haystack, std::string_view needle);
+
 // Reads a whole file into `out`; returns false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
 

@@ -14,34 +14,10 @@ using nlohmann::json;
 
 constexpr size_t kMaxMessage = 400;
 
-std::string collapse_whitespace(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string shorten(const std::string& s) {
-  if (s.size() <= kMaxMessage) return s;
-  return std::string(utf8_prefix(s, kMaxMessage)) + "...";
-}
-
 std::string string_at(const json& obj, const char* key) {
   if (!obj.is_object()) return "";
   const auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-bool contains_icase(std::string_view haystack, std::string_view needle) {
-  return to_lower(haystack).find(to_lower(needle)) != std::string::npos;
 }
 
 // `text` with every occurrence of the API key masked: a key is never shown, even when a server
@@ -185,7 +161,7 @@ AnthropicError parse_anthropic_error(std::string_view body) {
     }
   }
   if (out.message.empty()) out.message = std::string(body);
-  out.message = shorten(collapse_whitespace(out.message));
+  out.message = shorten(collapse_whitespace(out.message), kMaxMessage);
   return out;
 }
 

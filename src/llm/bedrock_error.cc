@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/text.h"
 #include "llm/bedrock.h"
 
 namespace askdb::llm {
@@ -12,39 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxMessage = 400;
-
-std::string collapse_whitespace(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string shorten(std::string s) {
-  if (s.size() > kMaxMessage) {
-    s.resize(kMaxMessage);
-    s += "...";
-  }
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool contains_icase(std::string_view haystack, std::string_view needle) {
-  return lower(haystack).find(lower(needle)) != std::string::npos;
-}
 
 std::string string_field(const json& obj, const char* key) {
   const auto it = obj.find(key);
@@ -85,7 +53,7 @@ enum class Kind {
 };
 
 Kind kind_of(std::string_view type) {
-  const std::string t = lower(type);
+  const std::string t = to_lower(type);
   if (t == "accessdeniedexception" || t == "accessdenied") return Kind::kAccessDenied;
   if (t == "unrecognizedclientexception" || t == "invalidclienttokenid") {
     return Kind::kBadCredentials;
@@ -317,10 +285,10 @@ std::string bedrock_error_message(std::string_view body) {
   // Some AWS front ends append the canonical request they expected to a signature mismatch;
   // it holds the session token, so it is left out.
   for (const char* marker : {"The Canonical String", "The String-to-Sign"}) {
-    const size_t at = lower(message).find(lower(marker));
+    const size_t at = to_lower(message).find(to_lower(marker));
     if (at != std::string::npos) message.resize(at);
   }
-  return shorten(collapse_whitespace(message));
+  return shorten(collapse_whitespace(message), kMaxMessage);
 }
 
 Failure bedrock_http_failure(const BedrockSite& site, const HttpHead& head, std::string_view body) {
@@ -359,7 +327,8 @@ Failure bedrock_exception_failure(const BedrockSite& site, std::string_view type
     if (!original.empty() || original_status != 0) {
       text += " (the model";
       if (original_status != 0) text += " returned " + std::to_string(original_status);
-      if (!original.empty()) text += (original_status != 0 ? ": " : " said: ") + shorten(original);
+      if (!original.empty())
+        text += (original_status != 0 ? ": " : " said: ") + shorten(original, kMaxMessage);
       text += ")";
     }
   }
@@ -382,7 +351,7 @@ Failure bedrock_exception_failure(const BedrockSite& site, std::string_view type
 
 Failure bedrock_stream_error_failure(const BedrockSite& site, std::string_view code,
                                      std::string_view message_text, size_t text_bytes) {
-  const std::string text = shorten(collapse_whitespace(message_text));
+  const std::string text = shorten(collapse_whitespace(message_text), kMaxMessage);
   const Kind kind = kind_of(code);
   const Diagnosis diagnosis = diagnose(site, kind, text);
   std::string message = site.who + " reported an error" +

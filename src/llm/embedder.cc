@@ -89,7 +89,7 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
         inputs.push_back(utf8_prefix(texts_[i], max_input_bytes_));
       Result<std::string> body = wire_.encode(inputs);
       if (!body) {
-        fail(body.error());
+        end(body.error());
         return;
       }
       auto self = shared_from_this();
@@ -110,7 +110,7 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
     }
   }
 
-  void cancel() override { fail(Error{ErrorCode::kLlm, who_ + ": the request was cancelled"}); }
+  void cancel() override { end(Error{ErrorCode::kLlm, who_ + ": the request was cancelled"}); }
 
  private:
   void on_batch(size_t index, Result<Reply> reply) {
@@ -120,11 +120,11 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
       if (finished_) return;
     }
     if (!reply) {
-      fail(where(index, reply.error()));
+      end(where(index, reply.error()));
       return;
     }
     if (Status stored = store(index, *reply); !stored) {
-      fail(where(index, stored.error()));
+      end(where(index, stored.error()));
       return;
     }
     bool all_done = false;
@@ -133,7 +133,7 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
       all_done = ++done_ == batches_.size();
     }
     if (all_done) {
-      finish(std::move(result_));
+      end(std::move(result_));
       return;
     }
     send_more();
@@ -184,10 +184,11 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
     return error;
   }
 
-  // Ends the call with `error` and stops the batches still in flight. Marking the call
-  // finished and taking its batches happen at once, so a batch send_more() starts meanwhile
-  // either is among them or sees the call finished and cancels itself.
-  void fail(Error error) {
+  // Ends the call with `outcome` once, and stops the batches still in flight (after a
+  // failure or a cancel; none are left after success). Marking the call finished and taking its
+  // batches happen at once, so a batch send_more() starts meanwhile either is among them or
+  // sees the call finished and cancels itself.
+  void end(Result<Embeddings> outcome) {
     std::vector<std::shared_ptr<Call>> to_cancel;
     EmbeddingsHandler on_done;
     {
@@ -199,19 +200,8 @@ class BatchCall final : public Call, public std::enable_shared_from_this<BatchCa
         if (call) to_cancel.push_back(call);
       }
     }
-    if (on_done) on_done(std::move(error));
-    for (const auto& call : to_cancel) call->cancel();
-  }
-
-  void finish(Result<Embeddings> outcome) {
-    EmbeddingsHandler on_done;
-    {
-      std::lock_guard lock(mu_);
-      if (finished_) return;
-      finished_ = true;
-      on_done = std::move(on_done_);
-    }
     if (on_done) on_done(std::move(outcome));
+    for (const auto& call : to_cancel) call->cancel();
   }
 
   Exchange& exchange_;

@@ -23,6 +23,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/text.h"
+
 namespace askdb::llm {
 namespace {
 
@@ -34,12 +36,6 @@ bool ensure_curl_initialized() {
   static CURLcode result = CURLE_OK;
   std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
   return result == CURLE_OK;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string_view trim_ws(std::string_view s) {
@@ -103,7 +99,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;  // the blank line ending the head
-  std::string name = lower(trim_ws(line.substr(0, colon)));
+  std::string name = to_lower(trim_ws(line.substr(0, colon)));
   std::string value(trim_ws(line.substr(colon + 1)));
   if (name == "content-type") t->head.content_type = value;
   t->head.headers.emplace_back(std::move(name), std::move(value));
@@ -653,8 +649,7 @@ class HttpClient::Loop : public std::enable_shared_from_this<HttpClient::Loop> {
       if (awaiting_first && waited.count() >= t.first_byte_timeout_s) {
         t.first_byte_expired = true;
         expired.push_back(id);
-      } else if (!awaiting_first && t.idle_timeout_s > 0 &&
-                 silent.count() >= t.idle_timeout_s) {
+      } else if (!awaiting_first && t.idle_timeout_s > 0 && silent.count() >= t.idle_timeout_s) {
         t.idle_expired = true;
         expired.push_back(id);
       }

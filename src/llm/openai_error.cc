@@ -3,35 +3,14 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
+
 namespace askdb::llm {
 namespace {
 
 using nlohmann::json;
 
 constexpr size_t kMaxMessage = 400;
-
-std::string collapse_whitespace(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string shorten(std::string s) {
-  if (s.size() > kMaxMessage) {
-    s.resize(kMaxMessage);
-    s += "...";
-  }
-  return s;
-}
 
 std::string scalar_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -43,19 +22,6 @@ void read_error_object(const json& obj, ServerError& out) {
   if (const auto m = obj.find("message"); m != obj.end()) out.message = scalar_text(*m);
   if (const auto t = obj.find("type"); t != obj.end()) out.type = scalar_text(*t);
   if (const auto c = obj.find("code"); c != obj.end()) out.code = scalar_text(*c);
-}
-
-bool contains_icase(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) ==
-                                    std::tolower(static_cast<unsigned char>(needle[j]))) {
-      ++j;
-    }
-    if (j == needle.size()) return true;
-  }
-  return false;
 }
 
 std::string reason_phrase(int status) {
@@ -149,7 +115,7 @@ ServerError parse_server_error(std::string_view body) {
     }
   }
   if (out.message.empty()) out.message = collapse_whitespace(body);
-  out.message = shorten(collapse_whitespace(out.message));
+  out.message = shorten(collapse_whitespace(out.message), kMaxMessage);
   return out;
 }
 
@@ -185,7 +151,8 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
     case HttpFailure::kResolve:
     case HttpFailure::kConnect:
     case HttpFailure::kConnectTimeout:
-      message += ": is the LLM server running? check ASKDB_LLM_BASE_URL (now " + display_url(base_url) + ")";
+      message += ": is the LLM server running? check ASKDB_LLM_BASE_URL (now " +
+                 display_url(base_url) + ")";
       break;
     case HttpFailure::kTimeout:
     case HttpFailure::kFirstByteTimeout:
@@ -199,8 +166,8 @@ Error openai_transport_error(const HttpResponse& response, const std::string& ba
       break;
     case HttpFailure::kNoReply:
     case HttpFailure::kBrokenReply:
-      message += ": try again; if it persists, check that ASKDB_LLM_BASE_URL (now " + display_url(base_url) +
-                 ") is an OpenAI-compatible server";
+      message += ": try again; if it persists, check that ASKDB_LLM_BASE_URL (now " +
+                 display_url(base_url) + ") is an OpenAI-compatible server";
       break;
     case HttpFailure::kNone:
     case HttpFailure::kCancelled:

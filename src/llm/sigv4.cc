@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace askdb::llm {
 namespace {
 
@@ -29,14 +31,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
   return std::string(reinterpret_cast<const char*>(out), size);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -174,7 +168,7 @@ Result<SigV4Signature> sign(const SigV4Request& request, const AwsCredentials& c
   Pairs headers;
   bool has_host = false;
   for (const auto& [name, value] : request.headers) {
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     if (key == "authorization") continue;
     if (mode == Mode::kHeaders &&
         (key == "x-amz-date" || (key == "x-amz-security-token" && sign_token) ||
