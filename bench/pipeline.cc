@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     overhead.push_back(t - stage(r, "write_sql") - stage(r, "answer") - stage(r, "run"));
   }
   std::printf("in-process, %d questions, zero-latency fake LLM, demo schema (%zu tables):\n",
-              questions, (*ws)->catalog().tables.size());
+              questions, (*ws)->catalog()->tables.size());
   std::printf("  askdb overhead (all but LLM calls and SQL execution): p50 %.3f ms  p99 %.3f ms\n",
               percentile(overhead, 0.5), percentile(overhead, 0.99));
   std::printf("  whole question incl. loopback LLM calls and SQL:      p50 %.3f ms  p99 %.3f ms\n",

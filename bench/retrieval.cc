@@ -411,7 +411,8 @@ int main(int argc, char** argv) {
       tally->ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       tally->tokens.push_back(ctx.tokens);
       ++tally->questions;
-      const std::set<std::string> chosen(ctx.tables.begin(), ctx.tables.end());
+      std::set<std::string> chosen;
+      for (const auto& t : ctx.tables) chosen.insert(t.name);
       std::vector<std::string> missed;
       for (const int t : gold.tables) {
         const std::string name = qualified(db.id, db.tables[static_cast<size_t>(t)]);
@@ -437,7 +438,7 @@ int main(int argc, char** argv) {
         std::printf("miss: \"%s\" (%s) needs", question.c_str(), db.id.c_str());
         for (const auto& m : missed) std::printf(" %s", m.c_str());
         std::printf("; chose");
-        for (const auto& t : ctx.tables) std::printf(" %s", t.c_str());
+        for (const auto& t : ctx.tables) std::printf(" %s", t.name.c_str());
         std::printf("\n");
       }
     }

@@ -1,5 +1,7 @@
 #include "chat/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -137,12 +139,42 @@ Status validate_question(const std::string& question) {
   return ok_status();
 }
 
-Result<llm::Request> Pipeline::sql_request(const std::string& question,
-                                           const std::vector<Turn>& history) const {
+Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& history) const {
+  Ranking ranking;
+  if (deps_.store_pool == nullptr) {
+    ranking.fallback = "no app store is at hand for the schema index";
+    return ranking;
+  }
+  auto lease = deps_.store_pool->acquire();
+  if (!lease) {
+    ranking.fallback = lease.error().message;
+  } else if (auto hits = retrieval::search_schema(
+                 **lease, deps_.store_schema,
+                 history.empty() ? question : question + "\n" + history.back().question)) {
+    ranking.hits = std::move(*hits);
+  } else {
+    ranking.fallback = hits.error().message;
+  }
+  if (!ranking.fallback.empty()) {
+    spdlog::warn("the schema index could not rank tables ({}); ranking them by word overlap",
+                 ranking.fallback);
+  }
+  return ranking;
+}
+
+Result<SqlContext> Pipeline::sql_context(const std::string& question,
+                                         const std::vector<Turn>& history) const {
+  return sql_context(question, history, rank(question, history));
+}
+
+Result<SqlContext> Pipeline::sql_context(const std::string& question,
+                                         const std::vector<Turn>& history, Ranking ranking) const {
   retrieval::ContextOptions options;
   options.token_budget = deps_.config->pipeline.context_token_budget;
+  options.ranking = &ranking.hits;
+  const auto catalog = deps_.catalog->current();
   const auto knowledge = deps_.knowledge->current();
-  const auto ctx = retrieval::build_context(*deps_.catalog, *knowledge, question, options);
+  auto ctx = retrieval::build_context(*catalog, *knowledge, question, options);
   PromptValues values = {
       {"schema", ctx.schema},
       {"schema_partial", ctx.schema_complete ? "" : "yes"},
@@ -156,10 +188,10 @@ Result<llm::Request> Pipeline::sql_request(const std::string& question,
       {"server_version", deps_.server_version},
   };
   auto request = deps_.prompts->sql_request(values);
-  if (!request) return request;
+  if (!request) return request.error();
   request->max_tokens = deps_.config->llm.max_tokens;
   request->temperature = deps_.config->llm.temperature;
-  return request;
+  return SqlContext{std::move(ctx), std::move(ranking), std::move(*request)};
 }
 
 asio::awaitable<std::optional<Error>> Pipeline::guard_and_run(const std::string& sql,
@@ -241,7 +273,16 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
     co_await answer_without_llm(result, events);
     co_return finish();
   }
-  auto request = sql_request(question, history);
+  // The ranking is kept for the retries (a few KB); each prompt is rebuilt from it, and the
+  // context's text is dropped once the request is made.
+  const Ranking ranking =
+      co_await offload(deps_.db_threads, [&]() { return rank(question, history); });
+  const auto sql_request = [&]() -> Result<llm::Request> {
+    auto made = sql_context(question, history, ranking);
+    if (!made) return made.error();
+    return std::move(made->request);
+  };
+  auto request = sql_request();
   add_timing(result, "retrieve", ms_since(start));
   if (!request) {
     result.error = request.error();
@@ -257,7 +298,7 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
   std::vector<llm::Message> retry_turns;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     if (attempt > 0) {
-      request = sql_request(question, history);
+      request = sql_request();
       if (!request) {
         result.error = request.error();
         co_return finish();

@@ -28,7 +28,9 @@
 #include "pg/connection.h"
 #include "pg/pool.h"
 #include "retrieval/catalog.h"
+#include "retrieval/context_builder.h"
 #include "retrieval/knowledge.h"
+#include "retrieval/schema_index.h"
 #include "sqlguard/guard.h"
 
 namespace askdb::chat {
@@ -89,13 +91,31 @@ struct PipelineDeps {
   pg::Pool* pool = nullptr;      // connections as the read-only role
   llm::Provider* llm = nullptr;  // null: no LLM configured
   const llm::PriceTable* prices = nullptr;  // null: costs are not computed
-  const retrieval::Catalog* catalog = nullptr;
+  const retrieval::SharedCatalog* catalog = nullptr;
   const retrieval::SharedKnowledge* knowledge = nullptr;
+  // The app store holding the schema index (retrieval/indexer.h). Null, or a failing search:
+  // tables are ranked by word overlap instead (and the log says why).
+  pg::Pool* store_pool = nullptr;
+  std::string store_schema;
   asio::thread_pool* db_threads = nullptr;  // null: database calls block the caller
   const sqlguard::FunctionCatalog* functions = nullptr;
   const Prompts* prompts = nullptr;
   std::string server_version;          // "15.18"
   std::function<std::string()> today;  // ISO date; tests fix it
+};
+
+// How the tables of a context were ranked: by the schema index, or, when that is not at hand,
+// by word overlap (`fallback` says why).
+struct Ranking {
+  std::vector<retrieval::TableHit> hits;
+  std::string fallback;  // empty when the index ranked them
+};
+
+// What the LLM is shown to write SQL, and how it was chosen (`askdb context`).
+struct SqlContext {
+  retrieval::Context context;
+  Ranking ranking;
+  llm::Request request;
 };
 
 // The longest question accepted, in bytes.
@@ -118,9 +138,17 @@ class Pipeline {
                 const PipelineEvents& events = {}) const;
   AskResult run_sql(const std::string& sql, const PipelineEvents& events = {}) const;
 
-  // The request that writes SQL for `question` (what the LLM sees first; golden tests).
-  Result<llm::Request> sql_request(const std::string& question,
-                                   const std::vector<Turn>& history) const;
+  // Step 1, blocking (a database call): the catalog's tables ranked for `question`, read
+  // together with the conversation's last question (a follow-up such as "and by month?"
+  // names no table itself).
+  Ranking rank(const std::string& question, const std::vector<Turn>& history) const;
+  // The request that writes SQL for `question` (what the LLM sees first), from a ranking.
+  Result<SqlContext> sql_context(const std::string& question, const std::vector<Turn>& history,
+                                 Ranking ranking) const;
+  // rank() then sql_context(): exactly what ask() would send first (`askdb context`, golden
+  // tests).
+  Result<SqlContext> sql_context(const std::string& question,
+                                 const std::vector<Turn>& history) const;
 
   const PipelineDeps& deps() const { return deps_; }
 

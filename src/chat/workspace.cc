@@ -1,10 +1,13 @@
 #include "chat/workspace.h"
 
+#include <spdlog/spdlog.h>
+
 #include <ctime>
 
 #include "config/paths.h"
 #include "llm/from_config.h"
 #include "pg/sql_script.h"
+#include "store/migrations.h"
 
 namespace askdb::chat {
 namespace {
@@ -45,11 +48,60 @@ Status load_demo_data(const std::string& owner_conninfo, const std::string& demo
 
 Workspace::~Workspace() { release(); }
 
+void Workspace::open_index() {
+  auto lease = store_pool_->acquire();
+  Status st = lease ? store::migrate(**lease, config_.store.schema) : Status(lease.error());
+  if (st) {
+    auto report = retrieval::update_index(**lease, config_.store.schema, *catalog_.current());
+    if (report && report->rewritten) {
+      spdlog::info("indexed {} tables and {} columns in {:.0f} ms", report->tables, report->columns,
+                   report->ms);
+    }
+    if (!report) st = report.error();
+  }
+  if (st) return;
+  set_index_problem(st.error().message +
+                    ". askdb ranks tables by word overlap until the index can be written: give "
+                    "it an app store it may write to (store.url, ASKDB_STORE_URL), then run "
+                    "askdb index");
+  spdlog::warn("the schema index is not in use: {}", index_problem());
+}
+
+void Workspace::set_index_problem(std::string problem) {
+  std::lock_guard lock(problem_mu_);
+  index_problem_ = std::move(problem);
+}
+
+std::string Workspace::index_problem() const {
+  std::lock_guard lock(problem_mu_);
+  return index_problem_;
+}
+
+Result<retrieval::IndexReport> Workspace::refresh(bool force) {
+  std::lock_guard lock(refresh_mu_);
+  retrieval::Catalog catalog;
+  {
+    auto lease = pool_->acquire();
+    if (!lease) return lease.error();
+    auto loaded = retrieval::load_catalog(**lease, {config_.store.schema});
+    if (!loaded) return loaded.error();
+    catalog = std::move(*loaded);
+  }
+  auto lease = store_pool_->acquire();
+  if (!lease) return lease.error();
+  if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
+  auto report = retrieval::update_index(**lease, config_.store.schema, catalog, force);
+  if (!report) return report.error();
+  set_index_problem("");
+  catalog_.replace(std::move(catalog));  // another replica may have indexed it already
+  return report;
+}
+
 void Workspace::release() {
   if (cluster_) cluster_->release();
 }
 
-Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
+Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool update_index) {
   std::unique_ptr<Workspace> ws(new Workspace());
   ws->config_ = config;
 
@@ -82,7 +134,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
     server_version = version->rows.at(0).at(0).value_or("");
     auto catalog = retrieval::load_catalog(**lease, {config.store.schema});
     if (!catalog) return catalog.error();
-    ws->catalog_ = std::move(*catalog);
+    ws->catalog_.replace(std::move(*catalog));
     auto functions = load_function_catalog(**lease);
     if (!functions) return functions.error();
     ws->functions_ = std::move(*functions);
@@ -104,6 +156,11 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
   if (!prices) return prices.error();
   ws->prices_ = std::move(*prices);
 
+  ws->store_pool_ =
+      std::make_unique<pg::Pool>(ws->store_conninfo_, "askdb's app store", config.store.pool_size,
+                                 "SET synchronous_commit = " + config.store.synchronous_commit);
+  if (update_index) ws->open_index();
+
   PipelineDeps deps;
   deps.config = &ws->config_;
   deps.pool = ws->pool_.get();
@@ -111,6 +168,8 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config) {
   deps.prices = &ws->prices_;
   deps.catalog = &ws->catalog_;
   deps.knowledge = &ws->knowledge_;
+  deps.store_pool = ws->store_pool_.get();
+  deps.store_schema = config.store.schema;
   deps.functions = &ws->functions_;
   deps.prompts = ws->prompts_.get();
   deps.server_version = server_version;

@@ -1,14 +1,19 @@
 // Workspace: everything one askdb process needs to answer questions, opened from a Config —
 // the target database (the embedded demo cluster when none is configured), a pool of
-// read-only connections, the catalog, the function catalog the guard judges by, the knowledge
-// files, the prompts and the LLM provider — and the Pipeline over them.
+// read-only connections, the catalog, the function catalog the guard judges by, the app store
+// with its schema index, the knowledge files, the prompts and the LLM provider — and the
+// Pipeline over them.
 //
-// open() does the slow start-up work once; pipeline() is then shared by all requests.
+// open() does the slow start-up work once (including bringing the app store's tables and the
+// schema index up to date); pipeline() is then shared by all requests. refresh() reloads the
+// catalog and re-indexes when it changed; questions already under way keep the catalog they
+// started with.
 // release() (also run by the destructor) stops the embedded cluster if this process was its
 // last user; it may be called from a signal-handling thread.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "chat/pipeline.h"
@@ -18,19 +23,30 @@
 #include "llm/provider.h"
 #include "pg/embedded_cluster.h"
 #include "pg/pool.h"
+#include "retrieval/indexer.h"
 
 namespace askdb::chat {
 
 class Workspace {
  public:
-  static Result<std::unique_ptr<Workspace>> open(const Config& config);
+  // `update_index` false leaves the schema index as it is (askdb index rewrites it next).
+  static Result<std::unique_ptr<Workspace>> open(const Config& config, bool update_index = true);
   ~Workspace();
 
   const Pipeline& pipeline() const { return *pipeline_; }
   const Config& config() const { return config_; }
-  const retrieval::Catalog& catalog() const { return catalog_; }
+  // A snapshot: the catalog in use now.
+  std::shared_ptr<const retrieval::Catalog> catalog() const { return catalog_.current(); }
   retrieval::SharedKnowledge& knowledge() { return knowledge_; }
   pg::Pool& pool() { return *pool_; }
+  // Connections to the app store (conversations, users, the schema index).
+  pg::Pool& store_pool() { return *store_pool_; }
+  // Why the schema index is not in use (tables are then ranked by word overlap); empty when
+  // it is.
+  std::string index_problem() const;
+  // Reloads the catalog; re-indexes when it changed since the last index (or `force`), and
+  // puts the new catalog in use. One refresh at a time.
+  Result<retrieval::IndexReport> refresh(bool force = false);
   // Where askdb's own tables live: store.url, else the embedded cluster's owner, else the
   // target database's URL.
   const std::string& store_conninfo() const { return store_conninfo_; }
@@ -44,13 +60,21 @@ class Workspace {
 
  private:
   Workspace() = default;
+  // Migrates the app store and brings the index up to date; a failure is logged and kept in
+  // index_problem() (the pipeline then ranks by word overlap), never fatal.
+  void open_index();
+  void set_index_problem(std::string problem);
 
   Config config_;
   std::unique_ptr<pg::EmbeddedCluster> cluster_;
   std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<pg::Pool> store_pool_;
+  std::mutex refresh_mu_;
+  mutable std::mutex problem_mu_;
+  std::string index_problem_;
   std::unique_ptr<llm::Provider> llm_;
   llm::PriceTable prices_;
-  retrieval::Catalog catalog_;
+  retrieval::SharedCatalog catalog_;
   retrieval::SharedKnowledge knowledge_;
   std::string store_conninfo_;
   sqlguard::FunctionCatalog functions_;

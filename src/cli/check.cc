@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/output.h"
 #include "core/text.h"
 #include "llm/aws_credentials.h"
 #include "llm/from_config.h"
@@ -138,16 +139,7 @@ std::string credentials_hint(const Config& config) {
 
 int run_check(const Config& config, bool json_output) {
   Result<llm::PriceTable> prices = llm::price_table(config.llm);
-  if (!prices) {
-    std::cerr << "askdb: " << prices.error().message << "\n";
-    if (json_output) {
-      const json out = {
-          {"error",
-           {{"code", error_code_name(prices.error().code)}, {"message", prices.error().message}}}};
-      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-    }
-    return exit_code_for(prices.error().code);
-  }
+  if (!prices) return fail(prices.error(), json_output);
   const std::string hint = credentials_hint(config);
   if (!json_output && !hint.empty()) std::cerr << "askdb: " << hint << "\n";
   const Part chat = check_llm(config, *prices);
@@ -157,7 +149,7 @@ int run_check(const Config& config, bool json_output) {
   if (json_output) {
     json out = {{"llm", chat.report}, {"embedding", embeddings.report}};
     if (!hint.empty()) out["warning"] = hint;
-    std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    print_json(out);
   }
   if (chat.failure) return exit_code_for(chat.failure->code);
   if (embeddings.failure) return exit_code_for(embeddings.failure->code);

@@ -1,6 +1,6 @@
-// askdb's command line: ask, sql, demo, serve, users, migrate, check, settings. Parses arguments,
-// loads the configuration, opens the workspace and prints results; everything else lives in the
-// layers below.
+// askdb's command line: ask, sql, demo, serve, users, migrate, index, context, check, settings.
+// Parses arguments, loads the configuration, opens the workspace and prints results; everything
+// else lives in the layers below.
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,6 +21,8 @@
 #include "chat/result_json.h"
 #include "chat/workspace.h"
 #include "cli/check.h"
+#include "cli/output.h"
+#include "cli/retrieval_commands.h"
 #include "cli/table.h"
 #include "config/config.h"
 #include "llm/aws_credentials.h"
@@ -66,18 +68,6 @@ class SignalGuard {
   sigset_t set_;
 };
 
-// Reports an error that happened before any result existed: on stderr, and with --json also as
-// {"error": {"code", "message"}} on stdout, so scripts always get one JSON object.
-int fail(const Error& error, bool json) {
-  std::cerr << "askdb: " << error.message << "\n";
-  if (json) {
-    const nlohmann::json out = {
-        {"error", {{"code", error_code_name(error.code)}, {"message", error.message}}}};
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  }
-  return exit_code_for(error.code);
-}
-
 // On a terminal, says so before the slow first start that creates the embedded cluster.
 void announce_first_run(const Config& config) {
   if (config.target != TargetKind::kEmbedded || !isatty(STDERR_FILENO)) return;
@@ -90,7 +80,7 @@ void announce_first_run(const Config& config) {
 
 // Shared: the signal thread holds it too, so Ctrl-C during shutdown never sees it destroyed.
 std::shared_ptr<chat::Workspace> open_workspace(const std::string& config_file, bool json,
-                                                int& exit_code) {
+                                                int& exit_code, bool update_index = true) {
   LoadOptions options;
   options.file = config_file;
   auto config = load_config(options);
@@ -99,7 +89,7 @@ std::shared_ptr<chat::Workspace> open_workspace(const std::string& config_file, 
     return nullptr;
   }
   announce_first_run(*config);
-  auto ws = chat::Workspace::open(*config);
+  auto ws = chat::Workspace::open(*config, update_index);
   if (!ws) {
     exit_code = fail(ws.error(), json);
     return nullptr;
@@ -251,7 +241,7 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
     return fail(app.error(), false);
   }
   std::cout << "askdb: the web chat is at " << (*app)->url() << "\n";
-  std::cerr << "askdb: " << workspace->catalog().tables.size() << " tables; auth "
+  std::cerr << "askdb: " << workspace->catalog()->tables.size() << " tables; auth "
             << (*app)->auth_mode() << "; "
             << (workspace->has_llm()
                     ? "LLM " + workspace->llm()->describe()
@@ -424,6 +414,13 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check", "call the configured LLM and embedder once each and report how it went");
   check->add_flag("--json", json, "print one JSON object instead of text");
+  auto* index = app.add_subcommand(
+      "index", "rewrite the schema index now (askdb also does it when the catalog changes)");
+  index->add_flag("--json", json, "print one JSON object instead of text");
+  auto* context = app.add_subcommand(
+      "context", "show what the LLM would see for a question: tables and why, the prompt");
+  context->add_option("question", question, "the question, in plain language")->required();
+  context->add_flag("--json", json, "print one JSON object instead of text");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -441,6 +438,13 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
     if (*migrate) return run_migrate(config_file);
+    if (*index || *context) {
+      int exit_code = 0;
+      auto ws = open_workspace(config_file, json, exit_code, /*update_index=*/!*index);
+      if (!ws) return exit_code;
+      signals.watch([ws] { ws->release(); });
+      return *index ? run_index(*ws, json) : run_context(*ws, question, json);
+    }
     if (*check) {
       askdb::LoadOptions options;
       options.file = config_file;

@@ -210,7 +210,8 @@ const std::vector<Setting>& settings() {
                      10000, "Rows the LLM sees when it writes the answer in words."),
       number_setting("pipeline", "context_token_budget", &Config::pipeline,
                      &PipelineConfig::context_token_budget, 200, 1000000,
-                     "Tokens of schema, examples and notes in the SQL prompt."),
+                     "Tokens of schema, values, examples and notes in the SQL prompt; the "
+                     "whole schema when it fits, else the tables the question needs."),
       number_setting("pipeline", "verified_match", &Config::pipeline,
                      &PipelineConfig::verified_match, 0.1, 1,
                      "Similarity (0-1) at which a verified question answers without an LLM."),
@@ -221,6 +222,10 @@ const std::vector<Setting>& settings() {
       number_setting("pipeline", "history_token_budget", &Config::pipeline,
                      &PipelineConfig::history_token_budget, 0, 100000,
                      "Tokens of conversation history in each prompt."),
+      number_setting("retrieval", "refresh_seconds", &Config::retrieval,
+                     &RetrievalConfig::refresh_seconds, 0, 86400,
+                     "How often askdb serve checks the database's catalog for changes and "
+                     "re-indexes; 0: only at start (askdb index does it by hand)."),
       text_setting("server", "host", &Config::server, &ServerConfig::host,
                    "Address askdb serve listens on. Anything but loopback needs server.auth."),
       number_setting("server", "port", &Config::server, &ServerConfig::port, 0, 65535,

@@ -80,10 +80,14 @@ struct QueryConfig {
 struct PipelineConfig {
   int max_retries = 2;              // extra SQL attempts after a refusal or an error
   int answer_rows = 50;             // rows shown to the LLM when it writes the answer
-  int context_token_budget = 6000;  // schema + examples + notes in the SQL prompt
+  int context_token_budget = 2000;  // schema + values + examples + notes in the SQL prompt
   double verified_match = 0.8;      // similarity that lets a verified question answer alone
   int history_turns = 6;            // earlier turns of a conversation given in full
   int history_token_budget = 1500;  // tokens of conversation history in each prompt
+};
+
+struct RetrievalConfig {
+  int refresh_seconds = 60;  // how often a server checks the catalog for changes; 0: at start only
 };
 
 struct ServerConfig {
@@ -121,6 +125,7 @@ struct Config {
   EmbeddingConfig embedding;
   QueryConfig query;
   PipelineConfig pipeline;
+  RetrievalConfig retrieval;
   ServerConfig server;
   PathsConfig paths;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/shared.h"
 #include "pg/connection.h"
 
 namespace askdb::retrieval {
@@ -46,6 +47,9 @@ struct CatalogTable {
 struct Catalog {
   std::vector<CatalogTable> tables;  // ordered by schema, then name
 };
+
+// The catalog in use now: replaced when the database's schema changes (Workspace).
+using SharedCatalog = Shared<Catalog>;
 
 // Reads the catalog. `excluded_schemas` (e.g. askdb's own) are left out, as are the system
 // schemas.

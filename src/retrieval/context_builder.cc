@@ -1,6 +1,7 @@
 #include "retrieval/context_builder.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -13,6 +14,18 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + sql_identifier(i);
   return out;
+}
+
+std::string join_plain(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+std::string format_score(double score) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", score);
+  return buf;
 }
 
 // Lower-case word stems of letters and digits; names split on '_' as well.
@@ -48,6 +61,7 @@ double table_score(const CatalogTable& t, const std::set<std::string>& question)
 
 // The tables the index ranked best (see ContextOptions::ranking), then, for each two of them
 // that no foreign key joins directly, a table that joins both (a link table, or one between).
+// `take(i, why)` adds table i when the budget allows.
 template <class Take>
 void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& index,
                  const std::vector<TableHit>& ranking, const ContextOptions& options,
@@ -65,16 +79,23 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
   // A table joined to other tables the question names is likelier the one meant than a
   // namesake elsewhere: it gains a share of its best-scoring neighbour's score.
   std::map<size_t, double> score;
+  std::map<size_t, const TableHit*> hits;
   for (const TableHit& hit : ranking) {
     auto it = index.find(hit.schema + "." + hit.name);
-    if (it != index.end()) score[it->second] = hit.score;  // else gone from the catalog since
+    if (it == index.end()) continue;  // gone from the catalog since it was indexed
+    score[it->second] = hit.score;
+    hits[it->second] = &hit;
   }
   std::vector<std::pair<double, size_t>> ranked;
+  std::map<size_t, size_t> best_neighbour;
   for (const auto& [i, own] : score) {
     double neighbour = 0;
     for (const size_t j : joins[i]) {
       auto it = score.find(j);
-      if (it != score.end()) neighbour = std::max(neighbour, it->second);
+      if (it != score.end() && it->second > neighbour) {
+        neighbour = it->second;
+        best_neighbour[i] = j;
+      }
     }
     ranked.emplace_back(own + options.neighbour_share * neighbour, i);
   }
@@ -85,7 +106,13 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
   std::vector<size_t> best;
   for (const auto& [s, i] : ranked) {
     if (s < floor || best.size() >= options.max_tables) break;
-    take(i);
+    std::string why = "the index ranks it for the question (score " + format_score(s);
+    const auto& columns = hits[i]->columns;
+    if (!columns.empty()) why += "; columns " + join_plain(columns);
+    if (auto n = best_neighbour.find(i); n != best_neighbour.end()) {
+      why += "; joins " + catalog.tables[n->second].qualified_name();
+    }
+    take(i, why + ")");
     if (taken.count(i) > 0) best.push_back(i);
   }
   // For each two chosen tables no foreign key joins directly, a table that joins both.
@@ -95,12 +122,50 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
       if (from.count(best[b]) > 0) continue;
       for (const size_t middle : from) {
         if (joins[middle].count(best[b]) > 0) {
-          take(middle);
+          take(middle, "joins " + catalog.tables[best[a]].qualified_name() + " and " +
+                           catalog.tables[best[b]].qualified_name());
           break;
         }
       }
     }
   }
+}
+
+// Tables `sql` reads by name after FROM or JOIN (bare, schema-qualified or quoted), as indexes
+// into the catalog; each once, FROM's before JOIN's. A plain scan, not a parse: good enough
+// for the verified SQL of examples and notes.
+std::vector<size_t> tables_read_by(std::string_view sql,
+                                   const std::map<std::string, size_t>& index) {
+  std::vector<size_t> out;
+  const std::string lower = to_lower(sql);
+  for (const std::string_view keyword : {"from", "join"}) {
+    for (size_t at = lower.find(keyword); at != std::string::npos;
+         at = lower.find(keyword, at + 1)) {
+      const bool word_start =
+          at == 0 ||
+          !(std::isalnum(static_cast<unsigned char>(lower[at - 1])) || lower[at - 1] == '_');
+      size_t p = at + keyword.size();
+      if (!word_start || p >= lower.size() || !std::isspace(static_cast<unsigned char>(lower[p]))) {
+        continue;
+      }
+      while (p < lower.size() && std::isspace(static_cast<unsigned char>(lower[p]))) ++p;
+      std::string name;  // as written, quotes removed
+      while (p < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[p])) || sql[p] == '_' || sql[p] == '.' ||
+              sql[p] == '"' || static_cast<unsigned char>(sql[p]) >= 0x80)) {
+        if (sql[p] != '"') name += sql[p];
+        ++p;
+      }
+      if (name.empty()) continue;
+      const std::string qualified = name.find('.') == std::string::npos ? "public." + name : name;
+      auto it = index.find(qualified);
+      if (it == index.end()) it = index.find(to_lower(qualified));
+      if (it != index.end() && std::find(out.begin(), out.end(), it->second) == out.end()) {
+        out.push_back(it->second);
+      }
+    }
+  }
+  return out;
 }
 
 std::string render_examples(const std::vector<ExampleMatch>& matches) {
@@ -113,6 +178,11 @@ std::string render_examples(const std::vector<ExampleMatch>& matches) {
 }
 
 }  // namespace
+
+bool Context::has_table(std::string_view qualified_name) const {
+  return std::any_of(tables.begin(), tables.end(),
+                     [&](const ContextTable& t) { return t.name == qualified_name; });
+}
 
 int estimate_tokens(std::string_view text) { return static_cast<int>((text.size() + 3) / 4); }
 
@@ -159,11 +229,13 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
   const int budget = std::max(options.token_budget, 1);
 
   // Examples first (at most a quarter of the budget): they teach the most per token.
-  auto matches = rank_examples(knowledge, question, options.max_examples);
+  // Numbers aside: an example for 2025 shows how to write the SQL for 2024 as well.
+  auto matches = rank_examples(knowledge, question, options.max_examples, false);
   while (!matches.empty() && estimate_tokens(render_examples(matches)) > budget / 4) {
     matches.pop_back();
   }
   ctx.examples = render_examples(matches);
+  for (const auto& m : matches) ctx.example_questions.push_back(m.example->question);
 
   // Glossary: notes whose term the question names, then the rest, within a sixth.
   const auto qstems = stems(question);
@@ -180,6 +252,7 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     const std::string block = "### " + n->term + "\n" + n->text + "\n\n";
     if (estimate_tokens(ctx.glossary + block) > budget / 6) continue;
     ctx.glossary += block;
+    ctx.notes.push_back(n->term);
   }
   ctx.glossary = std::string(trim(ctx.glossary));
 
@@ -190,9 +263,11 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     rendered.push_back(render_table(t));
     total += rendered.back().size() + 1;
   }
-  std::vector<size_t> chosen;
+  std::map<size_t, std::vector<std::string>> chosen;  // table → why
   if (static_cast<int>((total + 3) / 4) <= schema_budget) {
-    for (size_t i = 0; i < catalog.tables.size(); ++i) chosen.push_back(i);
+    for (size_t i = 0; i < catalog.tables.size(); ++i) {
+      chosen[i].push_back("the whole schema fits the budget");
+    }
   } else {
     ctx.schema_complete = false;
     std::map<std::string, size_t> index;
@@ -201,13 +276,25 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     }
     std::set<size_t> taken;
     int used = 0;
-    auto take = [&](size_t i) {
-      if (taken.count(i) > 0) return;
+    auto take = [&](size_t i, std::string why) {
+      if (taken.count(i) > 0) {
+        chosen[i].push_back(std::move(why));
+        return;
+      }
       const int cost = estimate_tokens(rendered[i]) + 1;
       if (used + cost > schema_budget) return;
       taken.insert(i);
+      chosen[i].push_back(std::move(why));
       used += cost;
     };
+    // First what the closest verified examples read: the LLM is asked to follow them, so it
+    // needs their tables' columns.
+    for (const auto& m : matches) {
+      if (m.similarity < options.example_tables_similarity) continue;
+      for (const size_t i : tables_read_by(m.example->sql, index)) {
+        take(i, "read by the verified example \"" + m.example->question + "\"");
+      }
+    }
     if (options.ranking != nullptr && !options.ranking->empty()) {
       take_ranked(catalog, index, *options.ranking, options, taken, take);
     } else {
@@ -218,19 +305,24 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
       std::stable_sort(ranked.begin(), ranked.end(),
                        [](const auto& a, const auto& b) { return a.first > b.first; });
       for (const auto& [score, i] : ranked) {
-        take(i);
+        take(i, "shares words with the question (score " + format_score(score) + ")");
         // Complete the join paths: what this table's foreign keys reach.
         for (const auto& fk : catalog.tables[i].foreign_keys) {
           auto it = index.find(fk.ref_schema + "." + fk.ref_table);
-          if (it != index.end() && taken.count(i) > 0) take(it->second);
+          if (it != index.end() && taken.count(i) > 0) {
+            take(it->second,
+                 "a foreign key of " + catalog.tables[i].qualified_name() + " references it");
+          }
         }
       }
     }
-    chosen.assign(taken.begin(), taken.end());
   }
-  for (size_t i : chosen) {
+  for (auto& [i, why] : chosen) {
+    const CatalogTable& t = catalog.tables[i];
     ctx.schema += rendered[i] + "\n";
-    ctx.tables.push_back(catalog.tables[i].qualified_name());
+    ContextTable shown{t.qualified_name(), {}, std::move(why)};
+    for (const auto& c : t.columns) shown.columns.push_back(c.name);
+    ctx.tables.push_back(std::move(shown));
   }
   ctx.schema = std::string(trim(ctx.schema));
   ctx.tokens =

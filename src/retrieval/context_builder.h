@@ -30,15 +30,29 @@ struct ContextOptions {
   double min_relative_score = 0.3;
   size_t max_tables = 12;
   double neighbour_share = 0.5;  // of the best foreign-key neighbour's score, added to a table's
+  // Examples at least this similar to the question bring the tables their SQL reads (the LLM
+  // is asked to follow them).
+  double example_tables_similarity = 0.5;
+};
+
+// One table of the context, and why it is there (for `askdb context` and the API).
+struct ContextTable {
+  std::string name;                  // qualified, as the prompt writes it
+  std::vector<std::string> columns;  // as shown
+  std::vector<std::string> why;      // "the whole schema fits", "name matches the question", ...
 };
 
 struct Context {
-  std::string schema;               // CREATE TABLE ... statements
-  std::string examples;             // "Question: ...\nSQL: ..." blocks
-  std::string glossary;             // "term: definition" notes
-  std::vector<std::string> tables;  // the tables included, qualified names
-  bool schema_complete = true;      // false when tables were left out for the budget
-  int tokens = 0;                   // estimated tokens of the three texts
+  std::string schema;                          // CREATE TABLE ... statements
+  std::string examples;                        // "Question: ...\nSQL: ..." blocks
+  std::string glossary;                        // "term: definition" notes
+  std::vector<ContextTable> tables;            // the tables included, in the order shown
+  std::vector<std::string> example_questions;  // of the examples included, best first
+  std::vector<std::string> notes;              // terms of the glossary notes included
+  bool schema_complete = true;                 // false when tables were left out for the budget
+  int tokens = 0;                              // estimated tokens of the three texts
+
+  bool has_table(std::string_view qualified_name) const;
 };
 
 // Tokens as UTF-8 bytes / 4, rounded up: close enough for English and SQL.

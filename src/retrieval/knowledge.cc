@@ -48,10 +48,10 @@ std::set<std::string> numbers(const std::vector<std::string>& ws) {
 
 }  // namespace
 
-double question_similarity(std::string_view a, std::string_view b) {
+double question_similarity(std::string_view a, std::string_view b, bool numbers_must_agree) {
   const auto wa = words(a);
   const auto wb = words(b);
-  if (numbers(wa) != numbers(wb)) return 0;
+  if (numbers_must_agree && numbers(wa) != numbers(wb)) return 0;
   const auto ta = trigrams(wa);
   const auto tb = trigrams(wb);
   if (ta.empty() || tb.empty()) return 0;
@@ -61,10 +61,10 @@ double question_similarity(std::string_view a, std::string_view b) {
 }
 
 std::vector<ExampleMatch> rank_examples(const Knowledge& knowledge, std::string_view question,
-                                        size_t k) {
+                                        size_t k, bool numbers_must_agree) {
   std::vector<ExampleMatch> all;
   for (const auto& e : knowledge.examples) {
-    all.push_back({&e, question_similarity(question, e.question)});
+    all.push_back({&e, question_similarity(question, e.question, numbers_must_agree)});
   }
   std::stable_sort(all.begin(), all.end(),
                    [](const auto& x, const auto& y) { return x.similarity > y.similarity; });

@@ -6,13 +6,12 @@
 // new one when people teach askdb more (a thumbs up in the web chat). Both are thread-safe.
 #pragma once
 
-#include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "core/shared.h"
 
 namespace askdb::retrieval {
 
@@ -31,34 +30,17 @@ struct Knowledge {
   std::vector<GlossaryNote> glossary;
 };
 
-// The knowledge in use now. current() is a snapshot: a question keeps the one it started with.
-class SharedKnowledge {
- public:
-  explicit SharedKnowledge(Knowledge knowledge = {})
-      : current_(std::make_shared<const Knowledge>(std::move(knowledge))) {}
-
-  std::shared_ptr<const Knowledge> current() const {
-    std::lock_guard lock(mu_);
-    return current_;
-  }
-  void replace(Knowledge knowledge) {
-    auto next = std::make_shared<const Knowledge>(std::move(knowledge));
-    std::lock_guard lock(mu_);
-    current_ = std::move(next);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const Knowledge> current_;
-};
+// The knowledge in use now; current() is a snapshot: a question keeps the one it started with.
+using SharedKnowledge = Shared<Knowledge>;
 
 // Reads `dir`/examples.json ([{"question", "sql"}]) and `dir`/glossary.md ("## term"
 // sections); either file may be missing. Error{kConfig} names a malformed file.
 Result<Knowledge> load_knowledge(const std::string& dir);
 
 // Similarity of two questions in [0, 1]: trigram overlap of their normalized words, and 0
-// when they name different numbers ("top 5" is not "top 10").
-double question_similarity(std::string_view a, std::string_view b);
+// when they name different numbers ("top 5" is not "top 10") unless `numbers_must_agree` is
+// false (an example that shows how to write the SQL is as useful for another year).
+double question_similarity(std::string_view a, std::string_view b, bool numbers_must_agree = true);
 
 struct ExampleMatch {
   const VerifiedExample* example;
@@ -66,6 +48,6 @@ struct ExampleMatch {
 };
 // The `k` examples most similar to `question`, best first; ties keep file order.
 std::vector<ExampleMatch> rank_examples(const Knowledge& knowledge, std::string_view question,
-                                        size_t k);
+                                        size_t k, bool numbers_must_agree = true);
 
 }  // namespace askdb::retrieval

@@ -139,7 +139,8 @@ asio::awaitable<void> handle_schema(Exchange& ex, ServerContext& ctx) {
   auto caller = co_await authenticate(ex, ctx);
   if (!caller || !within_rate_limit(ex, ctx, *caller)) co_return;
   json tables = json::array();
-  for (const auto& t : ctx.workspace.catalog().tables) {
+  const auto catalog = ctx.workspace.catalog();
+  for (const auto& t : catalog->tables) {
     json columns = json::array();
     for (const auto& c : t.columns) {
       const bool pk =

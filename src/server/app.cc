@@ -4,11 +4,17 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "chat/async.h"
 #include "config/paths.h"
 #include "core/text.h"
 #include "server/api_conversations.h"
@@ -70,6 +76,26 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
     if (!files.serve(ex)) ex.respond_error(404, "not_found", "no such page.");
   });
   return r;
+}
+
+// Now and then, reloads the catalog and re-indexes when it changed (Workspace::refresh), so a
+// new table or column reaches the LLM without a restart. Runs until the event loop stops.
+asio::awaitable<void> refresh_catalog(ServerContext& ctx, std::chrono::seconds every) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(every);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    auto report =
+        co_await chat::offload(&ctx.db_threads, [&ctx]() { return ctx.workspace.refresh(); });
+    if (!report) {
+      spdlog::warn("could not check the catalog for changes: {}", report.error().message);
+    } else if (report->rewritten) {
+      spdlog::info("the catalog changed: indexed {} tables and {} columns in {:.0f} ms",
+                   report->tables, report->columns, report->ms);
+    }
+  }
 }
 
 }  // namespace
@@ -152,6 +178,12 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
       io->run();
     });
+  }
+  if (config.retrieval.refresh_seconds > 0) {
+    asio::co_spawn(
+        impl->io,
+        refresh_catalog(impl->ctx, std::chrono::seconds(config.retrieval.refresh_seconds)),
+        asio::detached);
   }
   spdlog::info(
       "askdb serve: listening on {}:{}, {} threads for requests and {} for answers, "

@@ -90,7 +90,7 @@ struct ServerContext {
   // that reads requests and writes events (App runs both).
   asio::io_context answers_io;
   asio::executor_work_guard<asio::io_context::executor_type> answers_work;
-  pg::Pool store_pool;
+  pg::Pool& store_pool;  // the workspace's
   store::ConversationStore conversations;
   store::FeedbackStore feedback;
   store::VerifiedExampleStore examples;

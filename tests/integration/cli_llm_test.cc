@@ -265,3 +265,30 @@ TEST_F(AskTest, CtrlCStopsTheClusterItStarted) {
 
 }  // namespace
 }  // namespace askdb
+
+namespace askdb {
+namespace {
+
+// `askdb context` shows exactly what `askdb ask` sends the LLM first.
+TEST_F(AskTest, ContextPrintsThePromptAskSends) {
+  const std::string question = "Which 5 products earned the most revenue last year?";
+  reply_sql("products", std::string("```sql\n") + kTopProducts + "\n```");
+  auto asked = ask(question);
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto requests = llm_.requests();
+  ASSERT_GE(requests.size(), 1u);
+  const auto sent = json::parse(requests[0].body);
+
+  auto shown = testing::run_subprocess({ASKDB_BINARY, "context", question, "--json"}, env(), 120);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto j = json::parse(shown.out);
+  std::string expected;
+  for (const auto& m : sent["messages"]) {
+    expected += "=== " + m["role"].get<std::string>() + " ===\n" + m["content"].get<std::string>();
+  }
+  EXPECT_EQ(j["prompt"].get<std::string>(), expected);
+  EXPECT_EQ(j["ranking"], "schema index");
+}
+
+}  // namespace
+}  // namespace askdb

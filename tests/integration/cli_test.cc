@@ -167,5 +167,71 @@ TEST(Cli, WithoutLlmOtherQuestionsExit3NamingTheSettings) {
   EXPECT_NE(r.err.find("OPENAI_API_KEY"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ContextShowsTheTablesChosenAndWhy) {
+  auto r = askdb({"context", "Which 5 products earned the most revenue last year?", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["ranking"], "schema index");
+  EXPECT_EQ(j["schema_complete"], false);  // the demo schema is larger than the 2,000 tokens
+  EXPECT_LE(j["tokens"].get<int>(), j["budget"].get<int>());
+  std::map<std::string, json> tables;
+  for (const auto& t : j["tables"]) tables[t["name"]] = t;
+  for (const char* name : {"products", "order_items", "orders"}) {
+    ASSERT_TRUE(tables.count(name)) << name << " missing from " << j["tables"].dump();
+    EXPECT_FALSE(tables[name]["why"].empty()) << name;
+    EXPECT_NE(j["prompt"].get<std::string>().find(std::string("CREATE TABLE ") + name + " ("),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_FALSE(tables.count("suppliers"));
+  EXPECT_EQ(j["examples"][0], "Which 5 products earned the most revenue in 2025?");
+  EXPECT_NE(j["prompt"].get<std::string>().find("last year?"), std::string::npos);
+
+  auto text = askdb({"context", "Which 5 products earned the most revenue last year?"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("tables, "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("products: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("=== system ==="), std::string::npos) << text.out;
+}
+
+// A table created after the last index reaches the LLM at the next start: the catalog's
+// fingerprint changed, so the index was rewritten.
+TEST(Cli, ANewTableIsIndexedAtTheNextStart) {
+  auto owner = pg::Connection::open(DemoCluster::get().cluster().owner_conninfo(), "owner");
+  ASSERT_TRUE(owner.ok());
+  ASSERT_TRUE(askdb({"index"}).exit_code == 0);
+  ASSERT_TRUE(owner
+                  ->exec("CREATE TABLE weather_stations (station_id integer PRIMARY KEY, "
+                         "altitude_m integer)")
+                  .ok());
+  auto r = askdb({"context", "Which weather station is the highest?", "--json"});
+  ASSERT_TRUE(owner->exec("DROP TABLE weather_stations").ok());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  ASSERT_FALSE(j["tables"].empty());
+  bool found = false;
+  for (const auto& t : j["tables"]) found = found || t["name"] == "weather_stations";
+  EXPECT_TRUE(found) << j["tables"].dump();
+
+  auto indexed = askdb({"index", "--json"});
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  const auto report = json::parse(indexed.out);
+  EXPECT_EQ(report["tables"].get<int>(), 16);
+  EXPECT_GT(report["columns"].get<int>(), 100);
+}
+
+// An app store askdb may not write to: it says so, and still answers from the catalog.
+TEST(Cli, AReadOnlyStoreFallsBackToWordOverlapAndSaysSo) {
+  auto env = demo_env();
+  env["ASKDB_STORE_URL"] = DemoCluster::get().cluster().reader_conninfo();
+  env["ASKDB_STORE_SCHEMA"] = "askdb_readonly_store";
+  auto r = askdb({"context", "Which 5 products earned the most revenue last year?", "--json"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["ranking"].get<std::string>().rfind("word overlap: ", 0), 0u) << j["ranking"];
+  EXPECT_NE(r.err.find("askdb index"), std::string::npos) << r.err;
+  EXPECT_FALSE(j["tables"].empty());
+}
+
 }  // namespace
 }  // namespace askdb

@@ -11,6 +11,8 @@
 #include "chat/workspace.h"
 #include "config/paths.h"
 #include "core/text.h"
+#include "retrieval/indexer.h"
+#include "store/migrations.h"
 #include "support/demo_cluster.h"
 
 namespace askdb {
@@ -21,7 +23,7 @@ using testing::DemoCluster;
 struct Golden {
   const char* name;
   const char* question;
-  int token_budget;
+  int token_budget;  // 0: the default (pipeline.context_token_budget)
 };
 
 class PromptGolden : public ::testing::TestWithParam<Golden> {};
@@ -29,7 +31,7 @@ class PromptGolden : public ::testing::TestWithParam<Golden> {};
 TEST_P(PromptGolden, MatchesFile) {
   const Golden& g = GetParam();
   Config config = DemoCluster::get().config();
-  config.pipeline.context_token_budget = g.token_budget;
+  if (g.token_budget > 0) config.pipeline.context_token_budget = g.token_budget;
   pg::Pool pool(DemoCluster::get().cluster().reader_conninfo(), "demo", 1);
   auto lease = pool.acquire();
   ASSERT_TRUE(lease.ok());
@@ -42,10 +44,24 @@ TEST_P(PromptGolden, MatchesFile) {
   auto prompts = chat::Prompts::load(std::string(ASKDB_SOURCE_DIR) + "/prompts");
   ASSERT_TRUE(prompts.ok()) << prompts.error().message;
 
+  // The schema index, in a store schema of its own, as the product uses it.
+  const std::string store_schema = "askdb_golden";
+  pg::Pool store_pool(DemoCluster::get().cluster().owner_conninfo(), "store", 1);
+  {
+    auto store = store_pool.acquire();
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store::migrate(**store, store_schema).ok());
+    auto indexed = retrieval::update_index(**store, store_schema, *catalog);
+    ASSERT_TRUE(indexed.ok()) << indexed.error().message;
+  }
+  retrieval::SharedCatalog shared_catalog(std::move(*catalog));
+
   chat::PipelineDeps deps;
   deps.config = &config;
   deps.pool = &pool;
-  deps.catalog = &*catalog;
+  deps.catalog = &shared_catalog;
+  deps.store_pool = &store_pool;
+  deps.store_schema = store_schema;
   retrieval::SharedKnowledge shared_knowledge(std::move(*knowledge));
   deps.knowledge = &shared_knowledge;
   deps.functions = &*functions;
@@ -60,10 +76,12 @@ TEST_P(PromptGolden, MatchesFile) {
                        "order_date < '2026-01-01'",
                        "There were many orders in 2025."});
   }
-  auto request = pipeline.sql_request(g.question, history);
-  ASSERT_TRUE(request.ok()) << request.error().message;
+  auto made = pipeline.sql_context(g.question, history);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ(made->ranking.fallback, "") << "the schema index was not used";
+  const llm::Request& request = made->request;
   std::string actual =
-      "=== system ===\n" + request->system + "=== user ===\n" + request->messages.at(0).content;
+      "=== system ===\n" + request.system + "=== user ===\n" + request.messages.at(0).content;
 
   const std::string path =
       std::string(ASKDB_SOURCE_DIR) + "/tests/golden/prompts/" + g.name + ".txt";
@@ -81,10 +99,11 @@ TEST_P(PromptGolden, MatchesFile) {
 INSTANTIATE_TEST_SUITE_P(
     Demo, PromptGolden,
     ::testing::Values(Golden{"top_products", "Which 5 products earned the most revenue last year?",
-                             6000},
-                      Golden{"city_customers", "How many customers live in Sao Paulo?", 6000},
+                             0},
+                      Golden{"city_customers", "How many customers live in Sao Paulo?", 0},
                       Golden{"small_budget", "Monthly revenue by store region in 2024", 900},
-                      Golden{"follow_up", "and how many of them were returned?", 6000}),
+                      Golden{"follow_up", "and how many of them were returned?", 0},
+                      Golden{"whole_schema", "Which supplier has the longest lead time?", 8000}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -1,0 +1,88 @@
+#include "cli/retrieval_commands.h"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cli/output.h"
+
+namespace askdb::cli {
+namespace {
+
+using nlohmann::json;
+
+// The prompt as the LLM receives it: the system text, then the messages.
+std::string render_prompt(const llm::Request& request) {
+  std::string out = "=== system ===\n" + request.system;
+  for (const auto& m : request.messages) {
+    out += std::string("=== ") + (m.role == llm::Role::kUser ? "user" : "assistant") + " ===\n" +
+           m.content;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
+  return out;
+}
+
+}  // namespace
+
+int run_index(chat::Workspace& workspace, bool json_out) {
+  auto report = workspace.refresh(/*force=*/true);
+  if (!report) return fail(report.error(), json_out);
+  if (json_out) {
+    print_json({{"tables", report->tables},
+                {"columns", report->columns},
+                {"fingerprint", report->fingerprint},
+                {"ms", report->ms}});
+    return 0;
+  }
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.0f ms", report->ms);
+  std::cout << "askdb: indexed " << report->tables << " tables and " << report->columns
+            << " columns in " << ms << " (catalog fingerprint " << report->fingerprint << ")\n";
+  return 0;
+}
+
+int run_context(chat::Workspace& workspace, const std::string& question, bool json_out) {
+  if (auto st = chat::validate_question(question); !st) return fail(st.error(), json_out);
+  auto made = workspace.pipeline().sql_context(question, {});
+  if (!made) return fail(made.error(), json_out);
+  const retrieval::Context& ctx = made->context;
+  const int budget = workspace.config().pipeline.context_token_budget;
+  const std::string ranking =
+      made->ranking.fallback.empty() ? "schema index" : "word overlap: " + made->ranking.fallback;
+  const std::string prompt = render_prompt(made->request);
+  if (json_out) {
+    json tables = json::array();
+    for (const auto& t : ctx.tables) {
+      tables.push_back({{"name", t.name}, {"columns", t.columns}, {"why", t.why}});
+    }
+    print_json({{"tables", tables},
+                {"values", json::array()},
+                {"examples", ctx.example_questions},
+                {"notes", ctx.notes},
+                {"tokens", ctx.tokens},
+                {"budget", budget},
+                {"schema_complete", ctx.schema_complete},
+                {"ranking", ranking},
+                {"prompt", prompt}});
+    return 0;
+  }
+  const size_t all_tables = workspace.catalog()->tables.size();
+  std::cout << ctx.tables.size() << " of " << all_tables << " tables, " << ctx.tokens
+            << " tokens of context (budget " << budget << "), ranked by " << ranking << "\n";
+  for (const auto& t : ctx.tables) {
+    std::cout << "  " << t.name << ": " << join(t.why, "; ") << "\n";
+  }
+  for (const auto& q : ctx.example_questions) std::cout << "  example: " << q << "\n";
+  for (const auto& n : ctx.notes) std::cout << "  note: " << n << "\n";
+  std::cout << "\n" << prompt;
+  if (!prompt.empty() && prompt.back() != '\n') std::cout << "\n";
+  return 0;
+}
+
+}  // namespace askdb::cli

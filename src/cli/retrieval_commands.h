@@ -1,0 +1,21 @@
+// `askdb index` and `askdb context`: the schema index by hand, and what the LLM would see for a
+// question — the tables chosen and why, the examples and notes, the token count and the whole
+// prompt, exactly as the pipeline builds it.
+#pragma once
+
+#include <string>
+
+#include "chat/workspace.h"
+
+namespace askdb::cli {
+
+// Rewrites the index now and prints what was indexed (text, or one JSON object). Returns the
+// exit status.
+int run_index(chat::Workspace& workspace, bool json);
+
+// Prints the context and the prompt for `question` (text, or one JSON object:
+// {"tables": [{"name", "columns", "why"}], "values", "examples", "notes", "tokens",
+//  "budget", "schema_complete", "ranking", "prompt"}). Returns the exit status.
+int run_context(chat::Workspace& workspace, const std::string& question, bool json);
+
+}  // namespace askdb::cli
