@@ -67,6 +67,13 @@ void Workspace::open_index() {
   spdlog::warn("the schema index is not in use: {}", index_problem());
 }
 
+Result<retrieval::Catalog> Workspace::load_target_catalog(pg::Connection& conn) const {
+  auto catalog = retrieval::load_catalog(conn, {config_.store.schema});
+  if (!catalog) return catalog.error();
+  retrieval::remove_private(*catalog, privacy_);
+  return catalog;
+}
+
 void Workspace::set_index_problem(std::string problem) {
   std::lock_guard lock(problem_mu_);
   index_problem_ = std::move(problem);
@@ -83,7 +90,7 @@ Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   {
     auto lease = pool_->acquire();
     if (!lease) return lease.error();
-    auto loaded = retrieval::load_catalog(**lease, {config_.store.schema});
+    auto loaded = load_target_catalog(**lease);
     if (!loaded) return loaded.error();
     catalog = std::move(*loaded);
   }
@@ -104,6 +111,9 @@ void Workspace::release() {
 Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool update_index) {
   std::unique_ptr<Workspace> ws(new Workspace());
   ws->config_ = config;
+  auto privacy = retrieval::parse_privacy_rules(config.retrieval.private_data);
+  if (!privacy) return privacy.error();
+  ws->privacy_ = std::move(*privacy);
 
   std::string conninfo;
   std::string knowledge_dir = config.paths.knowledge_dir;
@@ -132,7 +142,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
     auto version = (*lease)->query("SELECT current_setting('server_version')");
     if (!version) return version.error();
     server_version = version->rows.at(0).at(0).value_or("");
-    auto catalog = retrieval::load_catalog(**lease, {config.store.schema});
+    auto catalog = ws->load_target_catalog(**lease);
     if (!catalog) return catalog.error();
     ws->catalog_.replace(std::move(*catalog));
     auto functions = load_function_catalog(**lease);

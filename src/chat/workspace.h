@@ -24,6 +24,7 @@
 #include "pg/embedded_cluster.h"
 #include "pg/pool.h"
 #include "retrieval/indexer.h"
+#include "retrieval/privacy.h"
 
 namespace askdb::chat {
 
@@ -64,6 +65,8 @@ class Workspace {
   // index_problem() (the pipeline then ranks by word overlap), never fatal.
   void open_index();
   void set_index_problem(std::string problem);
+  // The catalog as the read-only role sees it, private tables and columns taken out.
+  Result<retrieval::Catalog> load_target_catalog(pg::Connection& conn) const;
 
   Config config_;
   std::unique_ptr<pg::EmbeddedCluster> cluster_;
@@ -75,6 +78,7 @@ class Workspace {
   std::unique_ptr<llm::Provider> llm_;
   llm::PriceTable prices_;
   retrieval::SharedCatalog catalog_;
+  retrieval::PrivacyRules privacy_;
   retrieval::SharedKnowledge knowledge_;
   std::string store_conninfo_;
   sqlguard::FunctionCatalog functions_;

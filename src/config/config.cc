@@ -226,6 +226,10 @@ const std::vector<Setting>& settings() {
                      &RetrievalConfig::refresh_seconds, 0, 86400,
                      "How often askdb serve checks the database's catalog for changes and "
                      "re-indexes; 0: only at start (askdb index does it by hand)."),
+      text_setting("retrieval", "private", &Config::retrieval, &RetrievalConfig::private_data,
+                   "Tables (schema.table) and columns (schema.table.column) never indexed, "
+                   "sampled or shown to the LLM, comma-separated; * matches any run of "
+                   "characters: public.customers.email, *.*.ssn, hr.*"),
       text_setting("server", "host", &Config::server, &ServerConfig::host,
                    "Address askdb serve listens on. Anything but loopback needs server.auth."),
       number_setting("server", "port", &Config::server, &ServerConfig::port, 0, 65535,

@@ -88,6 +88,7 @@ struct PipelineConfig {
 
 struct RetrievalConfig {
   int refresh_seconds = 60;  // how often a server checks the catalog for changes; 0: at start only
+  std::string private_data;  // "schema.table" / "schema.table.column" globs never indexed or shown
 };
 
 struct ServerConfig {

@@ -233,5 +233,39 @@ TEST(Cli, AReadOnlyStoreFallsBackToWordOverlapAndSaysSo) {
   EXPECT_FALSE(j["tables"].empty());
 }
 
+// Private columns never reach the LLM: not in the prompt, not among the columns shown.
+TEST(Cli, PrivateColumnsAreNeverShown) {
+  auto env = demo_env();
+  env["ASKDB_RETRIEVAL_PRIVATE"] = "public.customers.email, *.*.birth_date";
+  env["ASKDB_STORE_SCHEMA"] = "askdb_private_test";
+  auto r = askdb(
+      {"context", "List the e-mail address and birth date of customers in Zurich", "--json"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  bool customers = false;
+  for (const auto& t : j["tables"]) {
+    customers = customers || t["name"] == "customers";
+    for (const auto& c : t["columns"]) {
+      if (t["name"] == "customers") {
+        EXPECT_NE(c, "email");
+      }
+      EXPECT_NE(c, "birth_date") << t["name"];
+    }
+  }
+  EXPECT_TRUE(customers) << j["tables"].dump();
+  const std::string prompt = j["prompt"];
+  const size_t from = prompt.find("CREATE TABLE customers (");
+  ASSERT_NE(from, std::string::npos);
+  const std::string shown = prompt.substr(from, prompt.find(");", from) - from);
+  EXPECT_EQ(shown.find("email"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("  city text"), std::string::npos) << shown;
+  EXPECT_EQ(prompt.find("birth_date"), std::string::npos);
+
+  env["ASKDB_RETRIEVAL_PRIVATE"] = "customers";
+  auto bad = askdb({"context", "customers", "--json"}, env);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("schema.table.column"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace askdb

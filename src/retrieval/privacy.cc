@@ -1,0 +1,112 @@
+#include "retrieval/privacy.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "core/text.h"
+
+namespace askdb::retrieval {
+namespace {
+
+bool glob(const std::string& pattern, std::string_view name) {
+  return fnmatch(pattern.c_str(), std::string(name).c_str(), 0) == 0;
+}
+
+std::vector<std::string> split_rules(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char c : text) {
+    if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+}  // namespace
+
+bool PrivacyRules::table_is_private(std::string_view schema, std::string_view table) const {
+  return std::any_of(tables.begin(), tables.end(), [&](const auto& rule) {
+    return glob(rule[0], schema) && glob(rule[1], table);
+  });
+}
+
+bool PrivacyRules::column_is_private(std::string_view schema, std::string_view table,
+                                     std::string_view column) const {
+  return table_is_private(schema, table) ||
+         std::any_of(columns.begin(), columns.end(), [&](const auto& rule) {
+           return glob(rule[0], schema) && glob(rule[1], table) && glob(rule[2], column);
+         });
+}
+
+Result<PrivacyRules> parse_privacy_rules(std::string_view text) {
+  PrivacyRules rules;
+  for (const auto& rule : split_rules(text)) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t dot = rule.find('.');; dot = rule.find('.', start)) {
+      parts.push_back(
+          rule.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    const bool empty_part =
+        std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); });
+    if (empty_part || parts.size() < 2 || parts.size() > 3) {
+      return make_error(ErrorCode::kConfig,
+                        "retrieval.private: \"" + rule +
+                            "\" is not a table (schema.table) or a column "
+                            "(schema.table.column); write e.g. public.customers.email, "
+                            "*.*.ssn or hr.*");
+    }
+    (parts.size() == 2 ? rules.tables : rules.columns).push_back(std::move(parts));
+  }
+  return rules;
+}
+
+Removed remove_private(Catalog& catalog, const PrivacyRules& rules) {
+  Removed removed;
+  if (rules.empty()) return removed;
+  auto& tables = catalog.tables;
+  const size_t before = tables.size();
+  tables.erase(std::remove_if(tables.begin(), tables.end(),
+                              [&](const CatalogTable& t) {
+                                if (!rules.table_is_private(t.schema, t.name)) return false;
+                                removed.columns += t.columns.size();
+                                return true;
+                              }),
+               tables.end());
+  removed.tables = before - tables.size();
+  for (auto& t : tables) {
+    const auto is_private = [&](const std::string& column) {
+      return rules.column_is_private(t.schema, t.name, column);
+    };
+    const size_t columns = t.columns.size();
+    t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(),
+                                   [&](const CatalogColumn& c) { return is_private(c.name); }),
+                    t.columns.end());
+    removed.columns += columns - t.columns.size();
+    if (std::any_of(t.primary_key.begin(), t.primary_key.end(), is_private)) t.primary_key.clear();
+    auto& fks = t.foreign_keys;
+    fks.erase(std::remove_if(fks.begin(), fks.end(),
+                             [&](const ForeignKey& fk) {
+                               return std::any_of(fk.columns.begin(), fk.columns.end(),
+                                                  is_private) ||
+                                      rules.table_is_private(fk.ref_schema, fk.ref_table) ||
+                                      std::any_of(fk.ref_columns.begin(), fk.ref_columns.end(),
+                                                  [&](const std::string& c) {
+                                                    return rules.column_is_private(fk.ref_schema,
+                                                                                   fk.ref_table, c);
+                                                  });
+                             }),
+              fks.end());
+  }
+  return removed;
+}
+
+}  // namespace askdb::retrieval
