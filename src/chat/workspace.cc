@@ -48,10 +48,16 @@ Status load_demo_data(const std::string& owner_conninfo, const std::string& demo
 
 Workspace::~Workspace() { release(); }
 
-void Workspace::open_index() {
+void Workspace::open_store() {
   auto lease = store_pool_->acquire();
   Status st = lease ? store::migrate(**lease, config_.store.schema) : Status(lease.error());
   if (st) {
+    const store::VerifiedExampleStore examples(config_.store.schema);
+    if (auto learned = examples.list_verified_examples(**lease)) {
+      use_learned_examples(*learned);
+    } else {
+      spdlog::warn("could not read the verified examples: {}", learned.error().message);
+    }
     auto report = retrieval::update_index(**lease, config_.store.schema, *catalog_.current());
     if (report && report->rewritten) {
       spdlog::info("indexed {} tables and {} columns in {:.0f} ms", report->tables, report->columns,
@@ -72,6 +78,16 @@ Result<retrieval::Catalog> Workspace::load_target_catalog(pg::Connection& conn) 
   if (!catalog) return catalog.error();
   retrieval::remove_private(*catalog, privacy_);
   return catalog;
+}
+
+void Workspace::use_learned_examples(const std::vector<store::VerifiedExample>& learned) {
+  retrieval::Knowledge next = file_knowledge_;
+  std::vector<retrieval::VerifiedExample> examples;
+  examples.reserve(learned.size() + next.examples.size());
+  for (const auto& e : learned) examples.push_back({e.question, e.sql});
+  for (auto& e : next.examples) examples.push_back(std::move(e));
+  next.examples = std::move(examples);
+  knowledge_.replace(std::move(next));
 }
 
 void Workspace::set_index_problem(std::string problem) {
@@ -152,7 +168,8 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   if (!knowledge_dir.empty()) {
     auto knowledge = retrieval::load_knowledge(knowledge_dir);
     if (!knowledge) return knowledge.error();
-    ws->knowledge_.replace(std::move(*knowledge));
+    ws->file_knowledge_ = std::move(*knowledge);
+    ws->knowledge_.replace(ws->file_knowledge_);
   }
   auto prompts_dir = find_data_dir("prompts", config.paths.prompts_dir, "paths.prompts_dir");
   if (!prompts_dir) return prompts_dir.error();
@@ -169,7 +186,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   ws->store_pool_ =
       std::make_unique<pg::Pool>(ws->store_conninfo_, "askdb's app store", config.store.pool_size,
                                  "SET synchronous_commit = " + config.store.synchronous_commit);
-  if (update_index) ws->open_index();
+  if (update_index) ws->open_store();
 
   PipelineDeps deps;
   deps.config = &ws->config_;

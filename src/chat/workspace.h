@@ -25,6 +25,7 @@
 #include "pg/pool.h"
 #include "retrieval/indexer.h"
 #include "retrieval/privacy.h"
+#include "store/verified_examples.h"
 
 namespace askdb::chat {
 
@@ -45,6 +46,10 @@ class Workspace {
   // Why the schema index is not in use (tables are then ranked by word overlap); empty when
   // it is.
   std::string index_problem() const;
+  // Makes the pipeline use the knowledge files plus `learned` (verified examples from the
+  // store, newest first): what a thumbs up or askdb learn teaches is used by the next question.
+  void use_learned_examples(const std::vector<store::VerifiedExample>& learned);
+
   // Reloads the catalog; re-indexes when it changed since the last index (or `force`), and
   // puts the new catalog in use. One refresh at a time.
   Result<retrieval::IndexReport> refresh(bool force = false);
@@ -61,9 +66,10 @@ class Workspace {
 
  private:
   Workspace() = default;
-  // Migrates the app store and brings the index up to date; a failure is logged and kept in
-  // index_problem() (the pipeline then ranks by word overlap), never fatal.
-  void open_index();
+  // Migrates the app store, puts its verified examples in use and brings the index up to date;
+  // a failure is logged and kept in index_problem() (the pipeline then ranks by word overlap),
+  // never fatal.
+  void open_store();
   void set_index_problem(std::string problem);
   // The catalog as the read-only role sees it, private tables and columns taken out.
   Result<retrieval::Catalog> load_target_catalog(pg::Connection& conn) const;
@@ -80,6 +86,7 @@ class Workspace {
   retrieval::SharedCatalog catalog_;
   retrieval::PrivacyRules privacy_;
   retrieval::SharedKnowledge knowledge_;
+  retrieval::Knowledge file_knowledge_;  // examples.json and glossary.md as loaded at start
   std::string store_conninfo_;
   sqlguard::FunctionCatalog functions_;
   std::unique_ptr<Prompts> prompts_;

@@ -1,6 +1,6 @@
-// askdb's command line: ask, sql, demo, serve, users, migrate, index, context, check, settings.
-// Parses arguments, loads the configuration, opens the workspace and prints results; everything
-// else lives in the layers below.
+// askdb's command line: ask, sql, demo, serve, users, migrate, index, context, learn, check,
+// settings. Parses arguments, loads the configuration, opens the workspace and prints results;
+// everything else lives in the layers below.
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -421,6 +421,13 @@ int main(int argc, char** argv) {
       "context", "show what the LLM would see for a question: tables and why, the prompt");
   context->add_option("question", question, "the question, in plain language")->required();
   context->add_flag("--json", json, "print one JSON object instead of text");
+  std::string learn_question;
+  std::string learn_sql;
+  auto* learn =
+      app.add_subcommand("learn", "teach askdb a verified question and its SQL (the SQL must run)");
+  learn->add_option("--question", learn_question, "the question, in plain language")->required();
+  learn->add_option("--sql", learn_sql, "the SQL that answers it")->required();
+  learn->add_flag("--json", json, "print one JSON object instead of text");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -438,6 +445,13 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
     if (*migrate) return run_migrate(config_file);
+    if (*learn) {
+      int exit_code = 0;
+      auto ws = open_workspace(config_file, json, exit_code);
+      if (!ws) return exit_code;
+      signals.watch([ws] { ws->release(); });
+      return run_learn(*ws, learn_question, learn_sql, json);
+    }
     if (*index || *context) {
       int exit_code = 0;
       auto ws = open_workspace(config_file, json, exit_code, /*update_index=*/!*index);

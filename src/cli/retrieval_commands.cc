@@ -1,11 +1,14 @@
 #include "cli/retrieval_commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli/output.h"
+#include "core/text.h"
+#include "store/verified_examples.h"
 
 namespace askdb::cli {
 namespace {
@@ -82,6 +85,35 @@ int run_context(chat::Workspace& workspace, const std::string& question, bool js
   for (const auto& n : ctx.notes) std::cout << "  note: " << n << "\n";
   std::cout << "\n" << prompt;
   if (!prompt.empty() && prompt.back() != '\n') std::cout << "\n";
+  return 0;
+}
+
+int run_learn(chat::Workspace& workspace, const std::string& question, const std::string& sql,
+              bool json_out) {
+  if (auto st = chat::validate_question(question); !st) return fail(st.error(), json_out);
+  const auto ran = workspace.pipeline().run_sql(sql);
+  if (ran.error) {
+    Error error = *ran.error;
+    error.message = "the SQL did not run (askdb learns only SQL that runs): " + error.message;
+    return fail(error, json_out);
+  }
+  auto lease = workspace.store_pool().acquire();
+  if (!lease) return fail(lease.error(), json_out);
+  const store::VerifiedExampleStore examples(workspace.config().store.schema);
+  const char* user = std::getenv("USER");
+  auto added =
+      examples.add_verified_example(**lease, std::string(trim(question)), std::string(trim(sql)),
+                                    store::ExampleSource::kLearn, user != nullptr ? user : "");
+  if (!added) return fail(added.error(), json_out);
+  if (json_out) {
+    print_json(
+        {{"question", std::string(trim(question))}, {"added", *added}, {"rows", ran.rows.size()}});
+    return 0;
+  }
+  std::cout << "askdb: " << (*added ? "learned" : "already knew") << " \"" << trim(question)
+            << "\" (its SQL returned " << ran.rows.size()
+            << (ran.rows.size() == 1 ? " row" : " rows")
+            << "); questions like it now get this SQL as their example\n";
   return 0;
 }
 

@@ -1,6 +1,7 @@
-// `askdb index` and `askdb context`: the schema index by hand, and what the LLM would see for a
-// question — the tables chosen and why, the examples and notes, the token count and the whole
-// prompt, exactly as the pipeline builds it.
+// `askdb index`, `askdb context` and `askdb learn`: the schema index by hand; what the LLM
+// would see for a question (the tables chosen and why, the examples and notes, the token count
+// and the whole prompt, exactly as the pipeline builds it); and teaching askdb a verified
+// question → SQL pair.
 #pragma once
 
 #include <string>
@@ -17,5 +18,11 @@ int run_index(chat::Workspace& workspace, bool json);
 // {"tables": [{"name", "columns", "why"}], "values", "examples", "notes", "tokens",
 //  "budget", "schema_complete", "ranking", "prompt"}). Returns the exit status.
 int run_context(chat::Workspace& workspace, const std::string& question, bool json);
+
+// Runs `sql` through the guard and read-only (it must run), then stores it as the verified SQL
+// of `question`: later questions like it get it as an example, and a close match is answered
+// with it. Returns the exit status.
+int run_learn(chat::Workspace& workspace, const std::string& question, const std::string& sql,
+              bool json);
 
 }  // namespace askdb::cli

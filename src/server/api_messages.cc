@@ -329,7 +329,7 @@ asio::awaitable<void> handle_feedback(Exchange& ex, ServerContext& ctx) {
   // A thumbs up teaches askdb: later questions are matched against it.
   auto examples = co_await ctx.store(
       [&](pg::Connection& conn) { return ctx.examples.list_verified_examples(conn); });
-  if (examples) ctx.refresh_knowledge(*examples);
+  if (examples) ctx.workspace.use_learned_examples(*examples);
   ex.respond_json(200, store::feedback_json(**saved));
 }
 

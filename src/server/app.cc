@@ -18,6 +18,7 @@
 #include "config/paths.h"
 #include "core/text.h"
 #include "server/api_conversations.h"
+#include "server/api_examples.h"
 #include "server/api_messages.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -57,6 +58,8 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
   r.post("/api/v1/conversations/{id}/messages", bind(handle_post_message, ctx));
   r.post("/api/v1/messages/{id}/feedback", bind(handle_feedback, ctx));
   r.get("/api/v1/schema", bind(handle_schema, ctx));
+  r.get("/api/v1/examples", bind(handle_list_examples, ctx));
+  r.post("/api/v1/examples", bind(handle_add_example, ctx));
   // The API's description is one of the web files.
   r.get("/api/v1/openapi.json", [openapi](Exchange& ex) -> asio::awaitable<void> {
     if (openapi->empty()) {
@@ -143,9 +146,6 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
     auto lease = ctx.store_pool.acquire();
     if (!lease) return lease.error();
     if (auto st = store::migrate(**lease, config.store.schema); !st) return st.error();
-    if (auto learned = ctx.examples.list_verified_examples(**lease)) {
-      ctx.refresh_knowledge(*learned);
-    }
     if (auto removed = ctx.sessions.delete_expired_sessions(**lease); !removed) {
       spdlog::warn("could not remove expired sessions: {}", removed.error().message);
     }

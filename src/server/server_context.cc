@@ -76,17 +76,6 @@ ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, A
       pipeline(server_deps(workspace.pipeline(), &db_threads)),
       api_limiter(
           per_minute(config.server.requests_per_minute, config.server.requests_per_minute / 2.0)),
-      login_limiter(per_minute(10, 5)),
-      file_knowledge_(workspace.knowledge().current()) {}
-
-void ServerContext::refresh_knowledge(const std::vector<store::VerifiedExample>& learned) {
-  retrieval::Knowledge next = *file_knowledge_;
-  std::vector<retrieval::VerifiedExample> examples;
-  examples.reserve(learned.size() + next.examples.size());
-  for (const auto& e : learned) examples.push_back({e.question, e.sql});
-  for (auto& e : next.examples) examples.push_back(std::move(e));
-  next.examples = std::move(examples);
-  workspace.knowledge().replace(std::move(next));
-}
+      login_limiter(per_minute(10, 5)) {}
 
 }  // namespace askdb::server

@@ -107,10 +107,6 @@ struct ServerContext {
   bool stopping() const { return stopping_.load(); }
   void begin_stopping() { stopping_ = true; }
 
-  // Makes the pipeline use the knowledge files plus `learned` (verified examples from the
-  // store, newest first): what a thumbs up teaches is used by the next question.
-  void refresh_knowledge(const std::vector<store::VerifiedExample>& learned);
-
   // Runs `work(conn)` with a connection of the app store on the database threads; `work`
   // returns a Result<T> or a Status. (Not a coroutine itself; see chat::offload.)
   template <class Work>
@@ -125,7 +121,6 @@ struct ServerContext {
 
  private:
   std::atomic<bool> stopping_{false};
-  std::shared_ptr<const retrieval::Knowledge> file_knowledge_;  // as loaded at start
 };
 
 }  // namespace askdb::server

@@ -312,6 +312,46 @@ TEST_F(ServerApiTest, ThumbsUpTeachesLaterQuestions) {
   EXPECT_EQ(conv.json()["messages"][0]["feedback"]["rating"], "up");
 }
 
+TEST_F(ServerApiTest, ExamplesTaughtThroughTheApiAreCheckedListedAndUsed) {
+  const std::string question = "How many weather-proof products do we sell?";
+  const std::string sql =
+      "SELECT count(*) AS products FROM products WHERE product_name ILIKE '%outdoor%'";
+  HttpReply added =
+      client_->send_json("POST", "/api/v1/examples", {{"question", question}, {"sql", sql}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.json()["added"], true);
+  EXPECT_EQ(added.json()["source"], "api");
+  EXPECT_EQ(added.json()["rows"], 1);
+  HttpReply again =
+      client_->send_json("POST", "/api/v1/examples", {{"question", question}, {"sql", sql}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["added"], false);
+
+  // SQL that the guard refuses, or that fails, is not learned.
+  HttpReply refused = client_->send_json(
+      "POST", "/api/v1/examples", {{"question", "Remove orders"}, {"sql", "DELETE FROM orders"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("askdb learns only SQL that runs"), std::string::npos)
+      << refused.body;
+  HttpReply failing =
+      client_->send_json("POST", "/api/v1/examples",
+                         {{"question", "Count the nothing"}, {"sql", "SELECT * FROM nowhere"}});
+  EXPECT_EQ(failing.status, 400);
+  EXPECT_NE(failing.body.find("nowhere"), std::string::npos) << failing.body;
+  EXPECT_EQ(client_->send_json("POST", "/api/v1/examples", {{"question", question}}).status, 400);
+
+  HttpReply list = client_->get("/api/v1/examples");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.json()["examples"].size(), 1u) << list.body;
+  EXPECT_EQ(list.json()["examples"][0]["question"], question);
+
+  // The next question's prompt carries it.
+  const std::string id = new_conversation();
+  ASSERT_EQ(ask_streamed(id, "How many weather-proof products are sold?").status, 200);
+  const std::string prompt = llm_.requests().front().last_user_message();
+  EXPECT_NE(prompt.find(question), std::string::npos) << prompt;
+}
+
 TEST_F(ServerApiTest, AClientThatLeavesKeepsThePartialAnswer) {
   llm_.clear_rules();
   llm_.set_default_reply(kCountSql);

@@ -35,6 +35,8 @@ const std::vector<Route> kRoutes = {
     {"delete", "/api/v1/conversations/{id}"},
     {"post", "/api/v1/conversations/{id}/messages"},
     {"post", "/api/v1/messages/{id}/feedback"},
+    {"get", "/api/v1/examples"},
+    {"post", "/api/v1/examples"},
     {"get", "/api/v1/schema"},
     {"get", "/api/v1/openapi.json"},
 };
