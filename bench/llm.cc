@@ -25,6 +25,7 @@
 #include "llm/openai.h"
 #include "llm/openai_embeddings.h"
 #include "llm/sigv4.h"
+#include "percentile.h"
 #include "support/event_stream_encoder.h"
 #include "support/fake_anthropic_server.h"
 #include "support/fake_bedrock_server.h"
@@ -39,13 +40,7 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using askdb::bench::percentile;
 
 constexpr int kDeltas = 2000;
 

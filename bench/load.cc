@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "llm/sse.h"
+#include "percentile.h"
 #include "support/subprocess.h"
 
 extern char** environ;
@@ -87,13 +88,7 @@ constexpr auto kRampStep = std::chrono::microseconds(100);
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_stop_signal(int) { g_interrupted = 1; }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using askdb::bench::percentile;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "chat/workspace.h"
+#include "percentile.h"
 #include "support/fake_openai_server.h"
 #include "support/subprocess.h"
 
@@ -31,13 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using askdb::bench::percentile;
 
 double stage(const askdb::chat::AskResult& r, const std::string& name) {
   for (const auto& [n, ms] : r.timings_ms) {

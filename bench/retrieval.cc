@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "percentile.h"
 #include "pg/connection.h"
 #include "pg/embedded_cluster.h"
 #include "retrieval/catalog.h"
@@ -45,13 +46,7 @@ using namespace askdb;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using askdb::bench::percentile;
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

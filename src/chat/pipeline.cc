@@ -152,6 +152,12 @@ Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& his
                  **lease, deps_.store_schema,
                  history.empty() ? question : question + "\n" + history.back().question)) {
     ranking.hits = std::move(*hits);
+    // Values only from the question itself: the last one's were shown with it.
+    if (auto values = retrieval::search_values(**lease, deps_.store_schema, question)) {
+      ranking.values = std::move(*values);
+    } else {
+      spdlog::warn("the value index could not be searched: {}", values.error().message);
+    }
   } else {
     ranking.fallback = hits.error().message;
   }
@@ -172,12 +178,14 @@ Result<SqlContext> Pipeline::sql_context(const std::string& question,
   retrieval::ContextOptions options;
   options.token_budget = deps_.config->pipeline.context_token_budget;
   options.ranking = &ranking.hits;
+  options.values = &ranking.values;
   const auto catalog = deps_.catalog->current();
   const auto knowledge = deps_.knowledge->current();
   auto ctx = retrieval::build_context(*catalog, *knowledge, question, options);
   PromptValues values = {
       {"schema", ctx.schema},
       {"schema_partial", ctx.schema_complete ? "" : "yes"},
+      {"values", ctx.values},
       {"examples", ctx.examples},
       {"glossary", ctx.glossary},
       {"conversation", render_conversation(history, deps_.config->pipeline.history_turns,

@@ -108,6 +108,7 @@ struct PipelineDeps {
 // by word overlap (`fallback` says why).
 struct Ranking {
   std::vector<retrieval::TableHit> hits;
+  std::vector<retrieval::ValueHit> values;  // cell values the question names
   std::string fallback;  // empty when the index ranked them
 };
 

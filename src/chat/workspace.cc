@@ -58,11 +58,11 @@ void Workspace::open_store() {
     } else {
       spdlog::warn("could not read the verified examples: {}", learned.error().message);
     }
-    auto report = retrieval::update_index(**lease, config_.store.schema, *catalog_.current());
-    if (report && report->rewritten) {
-      spdlog::info("indexed {} tables and {} columns in {:.0f} ms", report->tables, report->columns,
-                   report->ms);
-    }
+    auto target = pool_->acquire();
+    auto report = target ? retrieval::update_index(**lease, config_.store.schema, &**target,
+                                                   *catalog_.current(), index_options(false))
+                         : Result<retrieval::IndexReport>(target.error());
+    if (report && report->rewritten) log_index_report(*report);
     if (!report) st = report.error();
   }
   if (st) return;
@@ -71,6 +71,22 @@ void Workspace::open_store() {
                     "it an app store it may write to (store.url, ASKDB_STORE_URL), then run "
                     "askdb index");
   spdlog::warn("the schema index is not in use: {}", index_problem());
+}
+
+retrieval::IndexOptions Workspace::index_options(bool force) const {
+  retrieval::IndexOptions options;
+  options.force = force;
+  options.values.is_private = [this](const std::string& schema, const std::string& table,
+                                     const std::string& column) {
+    return privacy_.column_is_private(schema, table, column);
+  };
+  return options;
+}
+
+void Workspace::log_index_report(const retrieval::IndexReport& report) {
+  spdlog::info("indexed {} tables, {} columns and {} values of {} columns in {:.0f} ms",
+               report.tables, report.columns, report.values, report.value_columns, report.ms);
+  for (const auto& w : report.warnings) spdlog::warn("{}", w);
 }
 
 Result<retrieval::Catalog> Workspace::load_target_catalog(pg::Connection& conn) const {
@@ -102,21 +118,18 @@ std::string Workspace::index_problem() const {
 
 Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   std::lock_guard lock(refresh_mu_);
-  retrieval::Catalog catalog;
-  {
-    auto lease = pool_->acquire();
-    if (!lease) return lease.error();
-    auto loaded = load_target_catalog(**lease);
-    if (!loaded) return loaded.error();
-    catalog = std::move(*loaded);
-  }
+  auto target = pool_->acquire();
+  if (!target) return target.error();
+  auto catalog = load_target_catalog(**target);
+  if (!catalog) return catalog.error();
   auto lease = store_pool_->acquire();
   if (!lease) return lease.error();
   if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
-  auto report = retrieval::update_index(**lease, config_.store.schema, catalog, force);
+  auto report = retrieval::update_index(**lease, config_.store.schema, &**target, *catalog,
+                                        index_options(force));
   if (!report) return report.error();
   set_index_problem("");
-  catalog_.replace(std::move(catalog));  // another replica may have indexed it already
+  catalog_.replace(std::move(*catalog));  // another replica may have indexed it already
   return report;
 }
 

@@ -71,6 +71,8 @@ class Workspace {
   // never fatal.
   void open_store();
   void set_index_problem(std::string problem);
+  retrieval::IndexOptions index_options(bool force) const;
+  static void log_index_report(const retrieval::IndexReport& report);
   // The catalog as the read-only role sees it, private tables and columns taken out.
   Result<retrieval::Catalog> load_target_catalog(pg::Connection& conn) const;
 

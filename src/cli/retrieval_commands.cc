@@ -36,9 +36,24 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 int run_index(chat::Workspace& workspace, bool json_out) {
   auto report = workspace.refresh(/*force=*/true);
   if (!report) return fail(report.error(), json_out);
+  const auto where = [](const retrieval::SkippedColumn& s) {
+    const std::string table = retrieval::qualified_name(s.schema, s.table);
+    return s.column.empty() ? table : table + "." + retrieval::sql_identifier(s.column);
+  };
   if (json_out) {
+    json skipped = json::array();
+    for (const auto& s : report->skipped) {
+      skipped.push_back({{"table", retrieval::qualified_name(s.schema, s.table)},
+                         {"column", s.column},
+                         {"reason", s.reason}});
+    }
     print_json({{"tables", report->tables},
                 {"columns", report->columns},
+                {"values", report->values},
+                {"value_columns", report->value_columns},
+                {"typo_tolerant_values", report->trigram},
+                {"skipped", skipped},
+                {"warnings", report->warnings},
                 {"fingerprint", report->fingerprint},
                 {"ms", report->ms}});
     return 0;
@@ -46,7 +61,13 @@ int run_index(chat::Workspace& workspace, bool json_out) {
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.0f ms", report->ms);
   std::cout << "askdb: indexed " << report->tables << " tables and " << report->columns
-            << " columns in " << ms << " (catalog fingerprint " << report->fingerprint << ")\n";
+            << " columns, and " << report->values << " values of " << report->value_columns
+            << " columns, in " << ms << " (catalog fingerprint " << report->fingerprint << ")\n";
+  if (!report->skipped.empty()) {
+    std::cout << "values not read from " << report->skipped.size() << " columns or tables:\n";
+    for (const auto& s : report->skipped) std::cout << "  " << where(s) << ": " << s.reason << "\n";
+  }
+  for (const auto& w : report->warnings) std::cerr << "askdb: " << w << "\n";
   return 0;
 }
 
@@ -60,12 +81,20 @@ int run_context(chat::Workspace& workspace, const std::string& question, bool js
       made->ranking.fallback.empty() ? "schema index" : "word overlap: " + made->ranking.fallback;
   const std::string prompt = render_prompt(made->request);
   if (json_out) {
+    json values = json::array();
+    for (const auto& v : ctx.value_hits) {
+      values.push_back({{"table", retrieval::qualified_name(v.schema, v.table)},
+                        {"column", v.column},
+                        {"value", v.value},
+                        {"truncated", v.truncated},
+                        {"score", v.score}});
+    }
     json tables = json::array();
     for (const auto& t : ctx.tables) {
       tables.push_back({{"name", t.name}, {"columns", t.columns}, {"why", t.why}});
     }
     print_json({{"tables", tables},
-                {"values", json::array()},
+                {"values", values},
                 {"examples", ctx.example_questions},
                 {"notes", ctx.notes},
                 {"tokens", ctx.tokens},
@@ -80,6 +109,9 @@ int run_context(chat::Workspace& workspace, const std::string& question, bool js
             << " tokens of context (budget " << budget << "), ranked by " << ranking << "\n";
   for (const auto& t : ctx.tables) {
     std::cout << "  " << t.name << ": " << join(t.why, "; ") << "\n";
+  }
+  for (const auto& v : ctx.value_hits) {
+    std::cout << "  value: " << v.table << "." << v.column << " = '" << v.value << "'\n";
   }
   for (const auto& q : ctx.example_questions) std::cout << "  example: " << q << "\n";
   for (const auto& n : ctx.notes) std::cout << "  note: " << n << "\n";

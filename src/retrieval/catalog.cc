@@ -41,6 +41,20 @@ std::string sql_identifier(const std::string& name) {
   return plain && kReserved.count(name) == 0 ? name : pg::quote_ident(name);
 }
 
+std::string text_array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 std::vector<std::string> parse_text_array(const std::string& text) {
   std::vector<std::string> out;
   if (text.size() < 2) return out;
@@ -102,10 +116,12 @@ std::string catalog_fingerprint(const Catalog& catalog) {
   return hex;
 }
 
-std::string CatalogTable::qualified_name() const {
+std::string qualified_name(const std::string& schema, const std::string& name) {
   if (schema == "public") return sql_identifier(name);
   return sql_identifier(schema) + "." + sql_identifier(name);
 }
+
+std::string CatalogTable::qualified_name() const { return retrieval::qualified_name(schema, name); }
 
 Result<Catalog> load_catalog(pg::Connection& conn,
                              const std::vector<std::string>& excluded_schemas) {

@@ -63,6 +63,12 @@ std::string catalog_fingerprint(const Catalog& catalog);
 
 // The items of a PostgreSQL text[] as it comes back in text form: {a,b,"c d","e\"f"}.
 std::vector<std::string> parse_text_array(const std::string& text);
+// The other way: {"a","b"}, quotes and backslashes escaped, for a text[] parameter.
+std::string text_array_literal(const std::vector<std::string>& items);
+
+// A table as the prompt names it: "name" in the public schema, else "schema.name"; identifiers
+// quoted where needed.
+std::string qualified_name(const std::string& schema, const std::string& name);
 
 // An identifier as it must be written in SQL: bare when it is a lower-case name that is not a
 // reserved word, else quoted ("order", "Customers", "first name").

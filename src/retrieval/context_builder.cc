@@ -256,7 +256,20 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
   }
   ctx.glossary = std::string(trim(ctx.glossary));
 
-  const int schema_budget = budget - estimate_tokens(ctx.examples) - estimate_tokens(ctx.glossary);
+  // Values the question names, within an eighth: the exact literals to compare with.
+  std::vector<ValueHit> values;
+  if (options.values != nullptr) {
+    for (const ValueHit& hit : *options.values) {
+      values.push_back(hit);
+      if (estimate_tokens(render_value_hits(values)) > budget / 8) {
+        values.pop_back();
+        break;
+      }
+    }
+  }
+
+  const int schema_budget = budget - estimate_tokens(ctx.examples) - estimate_tokens(ctx.glossary) -
+                            estimate_tokens(render_value_hits(values));
   std::vector<std::string> rendered;
   size_t total = 0;
   for (const auto& t : catalog.tables) {
@@ -295,6 +308,18 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
         take(i, "read by the verified example \"" + m.example->question + "\"");
       }
     }
+    // Then the tables of the best values: "customers in Sao Paulo" needs customers.
+    std::set<size_t> value_tables;
+    for (const ValueHit& hit : values) {
+      auto it = index.find(hit.schema + "." + hit.table);
+      if (it == index.end()) continue;
+      if (value_tables.size() >= options.value_tables && value_tables.count(it->second) == 0) {
+        continue;
+      }
+      value_tables.insert(it->second);
+      take(it->second,
+           "its column " + hit.column + " holds '" + hit.value + "', a value the question names");
+    }
     if (options.ranking != nullptr && !options.ranking->empty()) {
       take_ranked(catalog, index, *options.ranking, options, taken, take);
     } else {
@@ -325,8 +350,15 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     ctx.tables.push_back(std::move(shown));
   }
   ctx.schema = std::string(trim(ctx.schema));
-  ctx.tokens =
-      estimate_tokens(ctx.schema) + estimate_tokens(ctx.examples) + estimate_tokens(ctx.glossary);
+  // Only the values of tables shown: a literal of a table the LLM cannot see only misleads.
+  for (const ValueHit& hit : values) {
+    if (ctx.has_table(qualified_name(hit.schema, hit.table))) {
+      ctx.value_hits.push_back(hit);
+    }
+  }
+  ctx.values = std::string(trim(render_value_hits(ctx.value_hits)));
+  ctx.tokens = estimate_tokens(ctx.schema) + estimate_tokens(ctx.values) +
+               estimate_tokens(ctx.examples) + estimate_tokens(ctx.glossary);
   return ctx;
 }
 

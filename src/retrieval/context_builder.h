@@ -15,6 +15,7 @@
 #include "retrieval/catalog.h"
 #include "retrieval/knowledge.h"
 #include "retrieval/schema_index.h"
+#include "retrieval/value_index.h"
 
 namespace askdb::retrieval {
 
@@ -27,6 +28,11 @@ struct ContextOptions {
   // that join them along foreign keys; without it (or when it is empty: no word of the
   // question is in the index), tables are ranked by word overlap.
   const std::vector<TableHit>* ranking = nullptr;
+  // Cell values the question names (search_values), best first: shown with their columns (at
+  // most an eighth of the budget) when their table is shown, and the tables of the best
+  // `value_tables` of them are taken before the ranked ones.
+  const std::vector<ValueHit>* values = nullptr;
+  size_t value_tables = 3;
   double min_relative_score = 0.3;
   size_t max_tables = 12;
   double neighbour_share = 0.5;  // of the best foreign-key neighbour's score, added to a table's
@@ -44,13 +50,15 @@ struct ContextTable {
 
 struct Context {
   std::string schema;                          // CREATE TABLE ... statements
+  std::string values;                          // "customers.city: 'São Paulo'" lines
+  std::vector<ValueHit> value_hits;            // the values shown
   std::string examples;                        // "Question: ...\nSQL: ..." blocks
   std::string glossary;                        // "term: definition" notes
   std::vector<ContextTable> tables;            // the tables included, in the order shown
   std::vector<std::string> example_questions;  // of the examples included, best first
   std::vector<std::string> notes;              // terms of the glossary notes included
   bool schema_complete = true;                 // false when tables were left out for the budget
-  int tokens = 0;                              // estimated tokens of the three texts
+  int tokens = 0;                              // estimated tokens of the four texts
 
   bool has_table(std::string_view qualified_name) const;
 };

@@ -7,7 +7,8 @@
 namespace askdb::retrieval {
 
 Result<IndexReport> update_index(pg::Connection& store, const std::string& store_schema,
-                                 const Catalog& catalog, bool force) {
+                                 pg::Connection* target, const Catalog& catalog,
+                                 const IndexOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
   report.fingerprint = catalog_fingerprint(catalog);
@@ -15,7 +16,19 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
   for (const auto& t : catalog.tables) report.columns += t.columns.size();
   auto indexed = indexed_fingerprint(store, store_schema);
   if (!indexed) return indexed.error();
-  if (force || *indexed != report.fingerprint) {
+  if (options.force || *indexed != report.fingerprint) {
+    if (target != nullptr) {
+      auto values = read_values(*target, catalog, options.values);
+      if (!values) return values.error();
+      auto written = write_value_index(store, store_schema, *values);
+      if (!written) return written.error();
+      report.value_columns = written->columns;
+      report.values = written->values;
+      report.trigram = written->trigram;
+      report.warnings = std::move(written->warnings);
+      report.skipped = std::move(values->skipped);
+    }
+    // The schema index last: its fingerprint says that everything was indexed.
     if (auto st = write_schema_index(store, store_schema, catalog); !st) return st.error();
     report.rewritten = true;
   }

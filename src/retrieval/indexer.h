@@ -1,7 +1,9 @@
-// The indexer: keeps the knowledge index in the app store (schema_index.h) in step with the
-// target database's catalog. The index is rewritten when the catalog's fingerprint differs from
-// the one indexed last, or when asked to, and left alone otherwise, so checking at every start
-// (and now and then while serving) costs one query.
+// The indexer: keeps the knowledge index in the app store — the schema's tables and columns
+// (schema_index.h) and the values of its categorical columns (value_index.h) — in step with the
+// target database's catalog. Both are rewritten when the catalog's fingerprint differs from the
+// one indexed last, or when asked to, and left alone otherwise, so checking at every start (and
+// now and then while serving) costs one query. (Values that change while the catalog does not
+// are picked up by the next rewrite: askdb index, or a schema change.)
 //
 // Thread-safety: functions only; two processes indexing at once take turns (advisory lock).
 #pragma once
@@ -12,20 +14,33 @@
 #include "core/result.h"
 #include "pg/connection.h"
 #include "retrieval/catalog.h"
+#include "retrieval/value_index.h"
 
 namespace askdb::retrieval {
+
+struct IndexOptions {
+  bool force = false;       // rewrite even when the fingerprints agree
+  ValueReadOptions values;  // how values are read (and which columns never are)
+};
 
 struct IndexReport {
   bool rewritten = false;   // false: the index already described this catalog
   std::string fingerprint;  // catalog_fingerprint() of the catalog now indexed
   size_t tables = 0;
   size_t columns = 0;
-  double ms = 0;  // checking and, when done, rewriting
+  size_t value_columns = 0;  // columns whose values were indexed
+  size_t values = 0;
+  bool trigram = false;                // values matched with typos (pg_trgm); false: words only
+  std::vector<SkippedColumn> skipped;  // columns (or tables) whose values were not read, and why
+  std::vector<std::string> warnings;   // what is missing and what to do about it
+  double ms = 0;                       // checking and, when done, rewriting
 };
 
-// Brings the index in `store_schema` up to date with `catalog`; `force` rewrites it even when
-// the fingerprints agree. Error{kDatabase} naming what failed; the old index stays then.
+// Brings the index in `store_schema` up to date with `catalog`, reading values through
+// `target` (the read-only connection; null: no values). REQUIRES: neither connection is in a
+// transaction. Error{kDatabase} naming what failed; the old index stays then.
 Result<IndexReport> update_index(pg::Connection& store, const std::string& store_schema,
-                                 const Catalog& catalog, bool force = false);
+                                 pg::Connection* target, const Catalog& catalog,
+                                 const IndexOptions& options = {});
 
 }  // namespace askdb::retrieval

@@ -14,21 +14,6 @@ constexpr double kColumnName = 0.7;
 constexpr double kTableDetail = 0.4;
 constexpr double kColumnDetail = 0.3;
 
-// A PostgreSQL text[] literal: {"a","b"}, with quotes and backslashes escaped.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (const char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 std::string words_of(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : " ") + identifier_words(n);
@@ -143,8 +128,8 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
       "INSERT INTO " + s +
           ".schema_documents (table_schema, table_name, column_name, name_words, detail_words) "
           "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
-      {text_array(d.schema), text_array(d.table), text_array(d.column), text_array(d.name_words),
-       text_array(d.detail_words)});
+      {text_array_literal(d.schema), text_array_literal(d.table), text_array_literal(d.column),
+       text_array_literal(d.name_words), text_array_literal(d.detail_words)});
   if (!inserted) return fail(inserted.error());
   auto terms = store.query(
       "INSERT INTO " + s +

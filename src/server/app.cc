@@ -95,8 +95,8 @@ asio::awaitable<void> refresh_catalog(ServerContext& ctx, std::chrono::seconds e
     if (!report) {
       spdlog::warn("could not check the catalog for changes: {}", report.error().message);
     } else if (report->rewritten) {
-      spdlog::info("the catalog changed: indexed {} tables and {} columns in {:.0f} ms",
-                   report->tables, report->columns, report->ms);
+      spdlog::info("the catalog changed: indexed {} tables, {} columns and {} values in {:.0f} ms",
+                   report->tables, report->columns, report->values, report->ms);
     }
   }
 }

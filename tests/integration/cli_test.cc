@@ -267,5 +267,30 @@ TEST(Cli, PrivateColumnsAreNeverShown) {
   EXPECT_NE(bad.err.find("schema.table.column"), std::string::npos) << bad.err;
 }
 
+// "Sao Paolo" (no accent, a typo) reaches the prompt as the literal the data holds.
+TEST(Cli, ContextCarriesTheValuesTheQuestionNames) {
+  auto r = askdb({"context", "How many customers live in sao paolo?", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  bool found = false;
+  for (const auto& v : j["values"]) {
+    found =
+        found || (v["table"] == "customers" && v["column"] == "city" && v["value"] == "São Paulo");
+  }
+  EXPECT_TRUE(found) << j["values"].dump();
+  EXPECT_NE(j["prompt"].get<std::string>().find("customers.city: 'São Paulo'"), std::string::npos);
+
+  auto indexed = askdb({"index", "--json"});
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  const auto report = json::parse(indexed.out);
+  EXPECT_GT(report["values"].get<int>(), 1000);
+  bool email = false;
+  for (const auto& s : report["skipped"]) {
+    email = email || (s["table"] == "customers" && s["column"] == "email" &&
+                      s["reason"].get<std::string>().find("not categorical") != std::string::npos);
+  }
+  EXPECT_TRUE(email) << report["skipped"].dump();
+}
+
 }  // namespace
 }  // namespace askdb

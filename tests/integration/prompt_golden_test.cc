@@ -51,7 +51,7 @@ TEST_P(PromptGolden, MatchesFile) {
     auto store = store_pool.acquire();
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE(store::migrate(**store, store_schema).ok());
-    auto indexed = retrieval::update_index(**store, store_schema, *catalog);
+    auto indexed = retrieval::update_index(**store, store_schema, &**lease, *catalog);
     ASSERT_TRUE(indexed.ok()) << indexed.error().message;
   }
   retrieval::SharedCatalog shared_catalog(std::move(*catalog));
