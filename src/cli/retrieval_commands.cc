@@ -47,7 +47,15 @@ int run_index(chat::Workspace& workspace, bool json_out) {
                          {"column", s.column},
                          {"reason", s.reason}});
     }
+    json unreadable = json::array();
+    for (const auto& u : report->unreadable) {
+      unreadable.push_back({{"table", retrieval::qualified_name(u.schema, u.name)},
+                            {"kind", u.kind},
+                            {"columns", u.columns},
+                            {"reason", u.reason}});
+    }
     print_json({{"tables", report->tables},
+                {"unreadable", unreadable},
                 {"columns", report->columns},
                 {"values", report->values},
                 {"value_columns", report->value_columns},
@@ -63,6 +71,10 @@ int run_index(chat::Workspace& workspace, bool json_out) {
   std::cout << "askdb: indexed " << report->tables << " tables and " << report->columns
             << " columns, and " << report->values << " values of " << report->value_columns
             << " columns, in " << ms << " (catalog fingerprint " << report->fingerprint << ")\n";
+  if (!report->unreadable.empty()) {
+    std::cout << "left out (the read-only role may not read them):\n";
+    for (const auto& u : report->unreadable) std::cout << "  " << u.describe() << "\n";
+  }
   if (!report->skipped.empty()) {
     std::cout << "values not read from " << report->skipped.size() << " columns or tables:\n";
     for (const auto& s : report->skipped) std::cout << "  " << where(s) << ": " << s.reason << "\n";

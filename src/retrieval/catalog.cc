@@ -1,9 +1,15 @@
 #include "retrieval/catalog.h"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 #include "core/text.h"
 
@@ -87,6 +93,16 @@ std::vector<std::string> parse_text_array(const std::string& text) {
   return out;
 }
 
+std::string SkippedRelation::describe() const {
+  std::string out = (schema == "public" ? "" : sql_identifier(schema) + ".") +
+                    sql_identifier(name) + " (" + kind + ")";
+  if (!columns.empty()) {
+    out += columns.size() == 1 ? ", column " : ", columns ";
+    for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + sql_identifier(columns[i]);
+  }
+  return out + ": " + reason;
+}
+
 std::string catalog_fingerprint(const Catalog& catalog) {
   uint64_t h = 1469598103934665603ULL;
   const auto add = [&h](const std::string& field) {
@@ -123,82 +139,216 @@ std::string qualified_name(const std::string& schema, const std::string& name) {
 
 std::string CatalogTable::qualified_name() const { return retrieval::qualified_name(schema, name); }
 
-Result<Catalog> load_catalog(pg::Connection& conn,
-                             const std::vector<std::string>& excluded_schemas) {
-  std::string excluded = "{pg_catalog,information_schema,pg_toast";
-  for (const auto& s : excluded_schemas) excluded += ",\"" + s + "\"";
-  excluded += "}";
+namespace {
 
+// The relations load_catalog() looks at ($1: the schemas left out, as text[]).
+const std::string kRelationsFrom = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ";
+const std::string kRelationsWhere =
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
+    "AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+    "AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' ";
+
+std::string kind_name(const std::string& relkind) {
+  return relkind == "v"   ? "view"
+         : relkind == "m" ? "materialized view"
+         : relkind == "f" ? "foreign table"
+                          : "table";
+}
+
+SkippedRelation skipped_because(const CatalogTable& t, std::string reason) {
+  return {t.schema, t.name, t.kind, {}, std::move(reason)};
+}
+
+// A column's name by its relation's oid and its number, pointing into the query results.
+using ColumnNames = std::unordered_map<uint64_t, const std::string*>;
+
+uint64_t column_key(const std::string& oid, const std::string& attnum) {
+  return (std::strtoull(oid.c_str(), nullptr, 10) << 16) |
+         (std::strtoull(attnum.c_str(), nullptr, 10) & 0xffff);
+}
+
+// The names of an int2[] of column numbers ("{3,1}") of relation `oid`.
+std::vector<std::string> names_of(const ColumnNames& names, const std::string& oid,
+                                  const std::string& attnums) {
+  std::vector<std::string> out;
+  for (const std::string& n : parse_text_array(attnums)) {
+    const auto at = names.find(column_key(oid, n));
+    out.push_back(at == names.end() ? std::string() : *at->second);
+  }
+  return out;
+}
+
+// The three queries of load_catalog(), set-based: a query per kind of thing, not per relation.
+// A role may read a relation if it has USAGE on its schema and SELECT on the relation or on some
+// of its columns. Privileges are asked once per relation, and per column only where the role
+// has no SELECT on the whole relation. Comments are joined rather than looked up with
+// obj_description() / col_description(), SQL functions called once per row; key columns are
+// numbers mapped to names here, not arrays built by a subquery per constraint. The privilege
+// functions read the latest catalog, not the snapshot: for a relation or column dropped since
+// the snapshot was taken they give NULL, and it is left out.
+Result<Catalog> read_catalog(pg::Connection& conn, const std::string& excluded) {
   auto tables = conn.query(
-      "SELECT c.oid, n.nspname, c.relname, c.relkind, coalesce(obj_description(c.oid, "
-      "'pg_class'), ''), c.reltuples::bigint "
-      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
-      "AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
-      "AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' "
-      "AND has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE') "
-      "ORDER BY n.nspname, c.relname",
+      "SELECT c.oid, n.nspname, c.relname, c.relkind, coalesce(d.description, ''), "
+      "c.reltuples::bigint, has_schema_privilege(n.oid, 'USAGE'), "
+      "has_any_column_privilege(c.oid, 'SELECT'), current_user " +
+          kRelationsFrom +
+          "LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass "
+          "AND d.objsubid = 0 " +
+          kRelationsWhere + "ORDER BY n.nspname, c.relname",
       {excluded});
   if (!tables) return tables.error();
 
   Catalog catalog;
-  std::map<std::string, size_t> by_oid;
+  std::unordered_map<std::string, size_t> by_oid;  // readable relations: index in catalog.tables
+  std::string role;
   for (const auto& row : tables->rows) {
+    if (!row[6] || !row[7]) continue;  // dropped since the snapshot
     CatalogTable t;
     t.schema = cell(row[1]);
     t.name = cell(row[2]);
-    const std::string kind = cell(row[3]);
-    t.kind = kind == "v"   ? "view"
-             : kind == "m" ? "materialized view"
-             : kind == "f" ? "foreign table"
-                           : "table";
+    t.kind = kind_name(cell(row[3]));
     t.comment = cell(row[4]);
     t.row_estimate = std::atoll(cell(row[5]).c_str());
-    by_oid[cell(row[0])] = catalog.tables.size();
-    catalog.tables.push_back(std::move(t));
+    role = sql_identifier(cell(row[8]));
+    if (*row[6] != "t") {
+      catalog.skipped.push_back(skipped_because(
+          t, "no USAGE privilege on schema " + sql_identifier(t.schema) + " for role " + role));
+    } else if (*row[7] != "t") {
+      catalog.skipped.push_back(skipped_because(t, "no SELECT privilege for role " + role));
+    } else {
+      by_oid[cell(row[0])] = catalog.tables.size();
+      catalog.tables.push_back(std::move(t));
+    }
   }
   if (catalog.tables.empty()) return catalog;
 
-  std::string oids = "{";
-  for (const auto& [oid, _] : by_oid) oids += (oids.size() > 1 ? "," : "") + oid;
-  oids += "}";
-
+  // Every relation's columns (their names are needed for keys to relations the role may not
+  // read); types and comments matter only for the readable ones. Columns: oid, attnum, name,
+  // type, not null, comment, the relation is gone, SELECT on the column.
   auto columns = conn.query(
-      "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-      "coalesce(col_description(a.attrelid, a.attnum), '') "
-      "FROM pg_attribute a WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 "
-      "AND NOT a.attisdropped AND has_column_privilege(a.attrelid, a.attnum, 'SELECT') "
-      "ORDER BY a.attrelid, a.attnum",
-      {oids});
+      "WITH r AS MATERIALIZED (SELECT c.oid, has_table_privilege(c.oid, 'SELECT') AS whole, "
+      "has_schema_privilege(n.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT') "
+      "AS readable " +
+          kRelationsFrom + kRelationsWhere +
+          ") "
+          "SELECT a.attrelid, a.attnum, a.attname, "
+          "CASE WHEN r.readable THEN format_type(a.atttypid, a.atttypmod) END, a.attnotnull, "
+          "d.description, r.whole IS NULL, CASE WHEN r.whole THEN true WHEN r.readable "
+          "THEN has_column_privilege(a.attrelid, a.attnum, 'SELECT') ELSE false END "
+          "FROM r JOIN pg_attribute a ON a.attrelid = r.oid "
+          "LEFT JOIN pg_description d ON d.objoid = a.attrelid "
+          "AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum "
+          "WHERE a.attnum > 0 AND NOT a.attisdropped",
+      {excluded});
   if (!columns) return columns.error();
-  for (const auto& row : columns->rows) {
-    auto& t = catalog.tables[by_oid[cell(row[0])]];
-    t.columns.push_back({cell(row[1]), cell(row[2]), cell(row[4]), cell(row[3]) == "t"});
+  ColumnNames names;
+  names.reserve(columns->rows.size());
+  std::vector<std::vector<std::pair<int, size_t>>> columns_of(catalog.tables.size());
+  std::set<size_t> gone;  // relations dropped while being read
+  for (size_t i = 0; i < columns->rows.size(); ++i) {
+    const auto& row = columns->rows[i];
+    const std::string& oid = *row[0];
+    names.emplace(column_key(oid, *row[1]), &*row[2]);
+    const auto at = by_oid.find(oid);
+    if (at == by_oid.end()) continue;  // not readable
+    if (cell(row[6]) == "t") gone.insert(at->second);
+    columns_of[at->second].emplace_back(std::atoi(row[1]->c_str()), i);
   }
-
-  auto keys = conn.query(
-      "SELECT con.conrelid, con.contype, "
-      "  array(SELECT attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) "
-      "        JOIN pg_attribute ON attrelid = con.conrelid AND attnum = k.n ORDER BY k.i), "
-      "  fn.nspname, fc.relname, "
-      "  array(SELECT attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) "
-      "        JOIN pg_attribute ON attrelid = con.confrelid AND attnum = k.n ORDER BY k.i) "
-      "FROM pg_constraint con "
-      "LEFT JOIN pg_class fc ON fc.oid = con.confrelid "
-      "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
-      "WHERE con.conrelid = ANY ($1::oid[]) AND con.contype IN ('p', 'f') "
-      "ORDER BY con.conrelid, con.contype DESC, con.conname",
-      {oids});
-  if (!keys) return keys.error();
-  for (const auto& row : keys->rows) {
-    auto& t = catalog.tables[by_oid[cell(row[0])]];
-    if (cell(row[1]) == "p") {
-      t.primary_key = parse_text_array(cell(row[2]));
-    } else {
-      t.foreign_keys.push_back({parse_text_array(cell(row[2])), cell(row[3]), cell(row[4]),
-                                parse_text_array(cell(row[5]))});
+  std::map<size_t, SkippedRelation> hidden_columns;  // by index in catalog.tables
+  for (size_t t = 0; t < catalog.tables.size(); ++t) {
+    auto& table = catalog.tables[t];
+    std::sort(columns_of[t].begin(), columns_of[t].end());
+    for (const auto& [attnum, i] : columns_of[t]) {
+      const auto& row = columns->rows[i];
+      if (!row[7]) continue;  // the column was dropped
+      if (*row[7] == "t") {
+        table.columns.push_back({*row[2], cell(row[3]), cell(row[5]), cell(row[4]) == "t"});
+        continue;
+      }
+      auto& skipped = hidden_columns[t];
+      if (skipped.reason.empty()) {
+        skipped = skipped_because(table, "no SELECT privilege on these columns for role " + role);
+      }
+      skipped.columns.push_back(*row[2]);
     }
   }
+  for (auto& [t, skipped] : hidden_columns) {
+    if (gone.count(t) == 0) catalog.skipped.push_back(std::move(skipped));
+  }
+
+  // Keys, with their columns as numbers. Columns: oid, kind, columns, referenced schema,
+  // table, oid, columns.
+  auto keys = conn.query(
+      "SELECT con.conrelid, con.contype, con.conkey, fn.nspname, fc.relname, con.confrelid, "
+      "con.confkey FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN pg_class fc ON fc.oid = con.confrelid "
+      "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace " +
+          kRelationsWhere +
+          "AND con.contype IN ('p', 'f') ORDER BY con.conrelid, con.contype DESC, con.conname",
+      {excluded});
+  if (!keys) return keys.error();
+  // Relations referenced from outside the relations read above (the schemas left out).
+  std::set<std::string> outside;
+  for (const auto& row : keys->rows) {
+    if (cell(row[1]) != "f") continue;
+    for (const std::string& n : parse_text_array(cell(row[6]))) {
+      if (names.count(column_key(cell(row[5]), n)) == 0) outside.insert(cell(row[5]));
+    }
+  }
+  Result<pg::Rows> more = pg::Rows{};
+  if (!outside.empty()) {
+    std::string oids;
+    for (const auto& oid : outside) oids += (oids.empty() ? "{" : ",") + oid;
+    more = conn.query(
+        "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY ($1::oid[]) "
+        "AND attnum > 0",
+        {oids + "}"});
+    if (!more) return more.error();
+    for (const auto& row : more->rows) names.emplace(column_key(*row[0], *row[1]), &*row[2]);
+  }
+  for (const auto& row : keys->rows) {
+    const auto at = by_oid.find(cell(row[0]));
+    if (at == by_oid.end()) continue;
+    auto& t = catalog.tables[at->second];
+    if (cell(row[1]) == "p") {
+      t.primary_key = names_of(names, cell(row[0]), cell(row[2]));
+    } else {
+      t.foreign_keys.push_back({names_of(names, cell(row[0]), cell(row[2])), cell(row[3]),
+                                cell(row[4]), names_of(names, cell(row[5]), cell(row[6]))});
+    }
+  }
+
+  if (!gone.empty()) {
+    std::vector<CatalogTable> kept;
+    for (size_t i = 0; i < catalog.tables.size(); ++i) {
+      if (gone.count(i) == 0) kept.push_back(std::move(catalog.tables[i]));
+    }
+    catalog.tables = std::move(kept);
+  }
+  std::stable_sort(catalog.skipped.begin(), catalog.skipped.end(),
+                   [](const SkippedRelation& a, const SkippedRelation& b) {
+                     return std::tie(a.schema, a.name) < std::tie(b.schema, b.name);
+                   });
+  return catalog;
+}
+
+}  // namespace
+
+Result<Catalog> load_catalog(pg::Connection& conn,
+                             const std::vector<std::string>& excluded_schemas) {
+  std::vector<std::string> excluded = {"pg_catalog", "information_schema", "pg_toast"};
+  excluded.insert(excluded.end(), excluded_schemas.begin(), excluded_schemas.end());
+  // One snapshot for the three queries, so that a table created, altered or dropped meanwhile
+  // is seen whole or not at all (inside a caller's transaction, the caller's snapshot rules).
+  const bool own_transaction = PQtransactionStatus(conn.raw()) == PQTRANS_IDLE;
+  if (own_transaction) {
+    if (auto st = conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !st) {
+      return st.error();
+    }
+  }
+  auto catalog = read_catalog(conn, text_array_literal(excluded));
+  if (own_transaction) (void)conn.exec(catalog ? "COMMIT" : "ROLLBACK");
   return catalog;
 }
 

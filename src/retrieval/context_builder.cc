@@ -188,7 +188,8 @@ int estimate_tokens(std::string_view text) { return static_cast<int>((text.size(
 
 std::string render_table(const CatalogTable& t) {
   std::string out;
-  if (!t.comment.empty()) out += "-- " + t.comment + "\n";
+  // Comments on one line each: a line break would end the "--" comment and start SQL.
+  if (!t.comment.empty()) out += "-- " + collapse_whitespace(t.comment) + "\n";
   if (t.row_estimate >= 0 && t.kind == "table") {
     out += "-- about " + std::to_string(t.row_estimate) + " rows\n";
   }
@@ -215,7 +216,7 @@ std::string render_table(const CatalogTable& t) {
     if (i + 1 < lines.size()) out += ",";
     // Column comments go after the comma, so the statement stays valid SQL.
     if (i < t.columns.size() && !t.columns[i].comment.empty()) {
-      out += "  -- " + t.columns[i].comment;
+      out += "  -- " + collapse_whitespace(t.columns[i].comment);
     }
     out += "\n";
   }

@@ -13,6 +13,7 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
   IndexReport report;
   report.fingerprint = catalog_fingerprint(catalog);
   report.tables = catalog.tables.size();
+  report.unreadable = catalog.skipped;
   for (const auto& t : catalog.tables) report.columns += t.columns.size();
   auto indexed = indexed_fingerprint(store, store_schema);
   if (!indexed) return indexed.error();
@@ -28,9 +29,16 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
       report.warnings = std::move(written->warnings);
       report.skipped = std::move(values->skipped);
     }
-    // The schema index last: its fingerprint says that everything was indexed.
-    if (auto st = write_schema_index(store, store_schema, catalog); !st) return st.error();
-    report.rewritten = true;
+    // The schema index last: its fingerprint says that everything was indexed. Of two
+    // indexers started together, the second finds it written and leaves it.
+    if (options.force) {
+      if (auto st = write_schema_index(store, store_schema, catalog); !st) return st.error();
+      report.rewritten = true;
+    } else {
+      auto wrote = refresh_schema_index(store, store_schema, catalog);
+      if (!wrote) return wrote.error();
+      report.rewritten = *wrote;
+    }
   }
   report.ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -31,6 +31,7 @@ struct IndexReport {
   size_t value_columns = 0;  // columns whose values were indexed
   size_t values = 0;
   bool trigram = false;                // values matched with typos (pg_trgm); false: words only
+  std::vector<SkippedRelation> unreadable;  // left out of the catalog (or some of their columns)
   std::vector<SkippedColumn> skipped;  // columns (or tables) whose values were not read, and why
   std::vector<std::string> warnings;   // what is missing and what to do about it
   double ms = 0;                       // checking and, when done, rewriting

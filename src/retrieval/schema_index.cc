@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/text.h"
+
 namespace askdb::retrieval {
 namespace {
 
@@ -13,6 +15,16 @@ constexpr double kTableName = 1.0;
 constexpr double kColumnName = 0.7;
 constexpr double kTableDetail = 0.4;
 constexpr double kColumnDetail = 0.3;
+
+// The most of a comment, and of a document's details, that the documents hold: a tsvector holds
+// at most 1 MB of distinct words, and a comment pages long says little more about a table than
+// its first pages. Cut at a UTF-8 character's edge.
+constexpr size_t kMaxCommentBytes = 16 * 1024;
+constexpr size_t kMaxDetailBytes = 256 * 1024;
+
+std::string cut(std::string_view text, size_t max_bytes) {
+  return std::string(utf8_prefix(text, max_bytes));
+}
 
 std::string words_of(const std::vector<std::string>& names) {
   std::string out;
@@ -28,8 +40,8 @@ struct Documents {
     schema.push_back(t.schema);
     table.push_back(t.name);
     this->column.push_back(column);
-    name_words.push_back(std::move(name));
-    detail_words.push_back(std::move(detail));
+    name_words.push_back(cut(name, kMaxDetailBytes));
+    detail_words.push_back(cut(detail, kMaxDetailBytes));
   }
 };
 
@@ -40,11 +52,13 @@ Documents documents_of(const Catalog& catalog) {
     for (const auto& c : t.columns) columns.push_back(c.name);
     for (const auto& fk : t.foreign_keys) references.push_back(fk.ref_table);
     // The table: its comment, its columns' names and the tables its keys reach.
-    std::string detail = t.comment + " " + words_of(columns) + " " + words_of(references);
+    std::string detail =
+        cut(t.comment, kMaxCommentBytes) + " " + words_of(columns) + " " + words_of(references);
     if (t.kind != "table") detail += " " + t.kind;
     d.add(t, "", identifier_words(t.name), detail);
     for (const auto& c : t.columns) {
-      std::string column_detail = identifier_words(t.name) + " " + c.comment + " " + c.type;
+      std::string column_detail =
+          identifier_words(t.name) + " " + cut(c.comment, kMaxCommentBytes) + " " + c.type;
       for (const auto& fk : t.foreign_keys) {
         if (std::find(fk.columns.begin(), fk.columns.end(), c.name) != fk.columns.end()) {
           column_detail += " " + identifier_words(fk.ref_table);
@@ -106,10 +120,13 @@ std::string identifier_words(std::string_view identifier) {
   return out;
 }
 
-Status write_schema_index(pg::Connection& store, const std::string& store_schema,
-                          const Catalog& catalog) {
+namespace {
+
+// write_schema_index() and refresh_schema_index(): whether it wrote.
+Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
+                         const Catalog& catalog, bool only_if_changed) {
   const std::string s = pg::quote_ident(store_schema);
-  const Documents d = documents_of(catalog);
+  const std::string fingerprint = catalog_fingerprint(catalog);
   const auto fail = [&store](const Error& e) {
     (void)store.exec("ROLLBACK");
     return Error{e.code, "indexing the schema failed: " + e.message};
@@ -119,6 +136,18 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
   auto locked = store.query("SELECT pg_advisory_xact_lock(hashtext($1))",
                             {store_schema + ".schema_index"});
   if (!locked) return fail(locked.error());
+  // Memory for the GIN indexes' pending lists, merged as the documents go in: with the default
+  // 4 MB, a 10,000-table catalog's documents are merged in many small rounds.
+  if (auto st = store.exec("SET LOCAL work_mem = '64MB'"); !st) return fail(st.error());
+  if (only_if_changed) {
+    auto stored = store.query("SELECT fingerprint FROM " + s + ".schema_index_state");
+    if (!stored) return fail(stored.error());
+    if (!stored->rows.empty() && stored->rows[0][0] == fingerprint) {
+      if (auto st = store.exec("COMMIT"); !st) return fail(st.error());
+      return false;
+    }
+  }
+  const Documents d = documents_of(catalog);
   if (auto st = store.exec("DELETE FROM " + s + ".schema_documents; DELETE FROM " + s +
                            ".schema_terms; DELETE FROM " + s + ".schema_index_state");
       !st) {
@@ -131,16 +160,18 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
       {text_array_literal(d.schema), text_array_literal(d.table), text_array_literal(d.column),
        text_array_literal(d.name_words), text_array_literal(d.detail_words)});
   if (!inserted) return fail(inserted.error());
-  auto terms = store.query(
-      "INSERT INTO " + s +
-      ".schema_terms (word, documents) "
-      "SELECT word, count(*) FROM (SELECT DISTINCT table_schema, table_name, column_name, "
-      "unnest(tsvector_to_array(tsv_name || tsv_detail)) AS word FROM " +
-      s + ".schema_documents) w GROUP BY word");
+  // A tsvector holds each lexeme once, and `||` merges: each word counts once per document
+  // without a DISTINCT (which sorted every document's every word).
+  auto terms = store.query("INSERT INTO " + s +
+                           ".schema_terms (word, documents) "
+                           "SELECT word, count(*) FROM " +
+                           s +
+                           ".schema_documents, unnest(tsvector_to_array(tsv_name || tsv_detail)) "
+                           "AS word GROUP BY word");
   if (!terms) return fail(terms.error());
   auto state = store.query(
       "INSERT INTO " + s + ".schema_index_state (fingerprint, documents) VALUES ($1, $2)",
-      {catalog_fingerprint(catalog), std::to_string(d.schema.size())});
+      {fingerprint, std::to_string(d.schema.size())});
   if (!state) return fail(state.error());
   if (auto st = store.exec("COMMIT"); !st) return fail(st.error());
   // Fresh statistics: without them the planner guesses the search joins hundreds of thousands
@@ -150,7 +181,21 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
       !st) {
     return Error{st.error().code, "indexing the schema: ANALYZE failed: " + st.error().message};
   }
+  return true;
+}
+
+}  // namespace
+
+Status write_schema_index(pg::Connection& store, const std::string& store_schema,
+                          const Catalog& catalog) {
+  auto wrote = write_index(store, store_schema, catalog, false);
+  if (!wrote) return wrote.error();
   return ok_status();
+}
+
+Result<bool> refresh_schema_index(pg::Connection& store, const std::string& store_schema,
+                                  const Catalog& catalog) {
+  return write_index(store, store_schema, catalog, true);
 }
 
 Result<std::string> indexed_fingerprint(pg::Connection& store, const std::string& store_schema) {

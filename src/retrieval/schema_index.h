@@ -30,6 +30,14 @@ std::string identifier_words(std::string_view identifier);
 Status write_schema_index(pg::Connection& store, const std::string& store_schema,
                           const Catalog& catalog);
 
+// write_schema_index(), unless the index already holds `catalog` (the fingerprint stored is
+// catalog_fingerprint(catalog)). Decided under the indexers' lock, so of two indexers started
+// together the second finds the first one's work and writes nothing. Returns whether it wrote.
+// A change in how documents are made does not change the fingerprint: after one, call
+// write_schema_index().
+Result<bool> refresh_schema_index(pg::Connection& store, const std::string& store_schema,
+                                  const Catalog& catalog);
+
 // catalog_fingerprint() of the catalog last indexed in `store_schema`; "" when none was.
 Result<std::string> indexed_fingerprint(pg::Connection& store, const std::string& store_schema);
 

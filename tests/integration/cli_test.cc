@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg/connection.h"
+#include "pg/embedded_cluster.h"
 #include "support/demo_cluster.h"
 #include "support/subprocess.h"
 #include "support/temp_home.h"
@@ -290,6 +291,31 @@ TEST(Cli, ContextCarriesTheValuesTheQuestionNames) {
                       s["reason"].get<std::string>().find("not categorical") != std::string::npos);
   }
   EXPECT_TRUE(email) << report["skipped"].dump();
+}
+
+// A table the read-only role may not read is listed by askdb index, with the reason.
+TEST(Cli, IndexListsTheTablesItMayNotRead) {
+  auto owner = pg::Connection::open(DemoCluster::get().cluster().owner_conninfo(), "owner");
+  ASSERT_TRUE(owner.ok());
+  ASSERT_TRUE(
+      owner->exec("CREATE TABLE payroll_secrets (employee_id integer, salary numeric)").ok());
+  ASSERT_TRUE(
+      owner->exec("REVOKE ALL ON payroll_secrets FROM PUBLIC, " + std::string(pg::kEmbeddedReader))
+          .ok());
+  auto r = askdb({"index", "--json"});
+  auto text = askdb({"index"});
+  ASSERT_TRUE(owner->exec("DROP TABLE payroll_secrets").ok());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  bool listed = false;
+  for (const auto& u : j["unreadable"]) {
+    listed =
+        listed || (u["table"] == "payroll_secrets" &&
+                   u["reason"].get<std::string>().find("no SELECT privilege") != std::string::npos);
+  }
+  EXPECT_TRUE(listed) << j["unreadable"].dump();
+  EXPECT_NE(text.out.find("payroll_secrets (table): no SELECT privilege"), std::string::npos)
+      << text.out;
 }
 
 }  // namespace
