@@ -11,10 +11,24 @@
 // gold column), the share of gold tables and columns found, the context's tokens (median, p95)
 // and the time to build it (p50, p99).
 //
-// Usage: bench_retrieval [--budget TOKENS] [--spider DIR] [--misses N]
-//   --misses N prints N questions whose indexed context misses a gold table, with what it chose;
-//   --floor F, --max-tables N and --neighbour F set ContextOptions' min_relative_score,
-//   max_tables and neighbour_share; --explain "QUESTION" prints the search's query plan.
+// The indexed ranking's figures are printed for all questions and for the even- and
+// odd-indexed ones apart: parameters are chosen on the even ones, so a gap between the halves
+// shows overfitting.
+//
+// Usage: bench_retrieval [--budget TOKENS] [--spider DIR] [--misses N] [--quick 1]
+//   --misses N prints N questions whose indexed context misses a gold table, with what it chose
+//   (--misses-of even|odd|all: of which half; all by default);
+//   --floor F, --max-tables N, --neighbour F, --cohesion F, --parents N, --min-tables N set
+//   ContextOptions' min_relative_score, max_tables, neighbour_share, schema_share,
+//   parents_of_top and min_tables;
+//   --embedder builtin|none (builtin by default), --dims N, --trigrams F,
+//   --embedder-synonyms F set the built-in embedder; --wordnet DIR|none (as askdb: Debian's
+//   /usr/share/wordnet by default); --stem-only F,
+//   --name-coverage F, --synonyms F, --vector-share F, --fusion-k F, --vector-candidates N set
+//   SchemaSearchOptions, --fusion scores|rrf its fusion; --quick 1 skips the word-overlap and
+//   own-database baselines;
+//   --explain "QUESTION" prints the search's query plan; --rank "QUESTION" its ranking and
+//   context.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,10 +48,13 @@
 #include "percentile.h"
 #include "pg/connection.h"
 #include "pg/embedded_cluster.h"
+#include "retrieval/builtin_embedder.h"
 #include "retrieval/catalog.h"
 #include "retrieval/context_builder.h"
 #include "retrieval/knowledge.h"
 #include "retrieval/schema_index.h"
+#include "retrieval/schema_vectors.h"
+#include "retrieval/wordnet.h"
 #include "store/migrations.h"
 
 namespace {
@@ -227,6 +244,7 @@ bool shows_column(const std::string& schema, const std::string& table, const std
 
 struct Tally {
   std::vector<double> ms;
+  std::vector<double> search_ms;  // of ms: the index search (vectors and embedding included)
   std::vector<double> tokens;
   size_t questions = 0, all_tables = 0, all_columns = 0;
   size_t gold_tables = 0, found_tables = 0, gold_columns = 0, found_columns = 0;
@@ -244,6 +262,10 @@ struct Tally {
                 percentile(tokens, 0.95));
     std::printf("  building the context: p50 %.3f ms, p99 %.3f ms\n", percentile(ms, 0.5),
                 percentile(ms, 0.99));
+    if (!search_ms.empty()) {
+      std::printf("    of which the index search: p50 %.3f ms, p99 %.3f ms\n",
+                  percentile(search_ms, 0.5), percentile(search_ms, 0.99));
+    }
   }
 };
 
@@ -257,6 +279,16 @@ int main(int argc, char** argv) {
   double floor = defaults.min_relative_score;
   int max_tables = static_cast<int>(defaults.max_tables);
   double neighbour = defaults.neighbour_share;
+  double cohesion = defaults.schema_share;
+  int parents = static_cast<int>(defaults.parents_of_top);
+  int min_tables = static_cast<int>(defaults.min_tables);
+  retrieval::SchemaSearchOptions search;
+  retrieval::BuiltinEmbedderOptions embedding;
+  embedding.synonym_weight = 0;                                               // --embedder-synonyms
+  std::string embedder_name = "builtin", wordnet_dir = "/usr/share/wordnet";  // as askdb
+  std::string misses_of = "all";
+  bool quick = false;
+  std::string rank;
   std::string spider = std::string(ASKDB_SHARED_DATA) + "/spider";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -267,7 +299,41 @@ int main(int argc, char** argv) {
     if (flag == "--max-tables") max_tables = std::atoi(argv[i + 1]);
     if (flag == "--neighbour") neighbour = std::atof(argv[i + 1]);
     if (flag == "--explain") explain = argv[i + 1];
+    if (flag == "--cohesion") cohesion = std::atof(argv[i + 1]);
+    if (flag == "--parents") parents = std::atoi(argv[i + 1]);
+    if (flag == "--min-tables") min_tables = std::atoi(argv[i + 1]);
+    if (flag == "--embedder") embedder_name = argv[i + 1];
+    if (flag == "--dims") embedding.dimensions = static_cast<size_t>(std::atoi(argv[i + 1]));
+    if (flag == "--trigrams") embedding.trigram_weight = std::atof(argv[i + 1]);
+    if (flag == "--wordnet") wordnet_dir = argv[i + 1];
+    if (flag == "--stem-only") search.stem_only_weight = std::atof(argv[i + 1]);
+    if (flag == "--name-coverage") search.name_coverage = std::atof(argv[i + 1]);
+    if (flag == "--synonyms") search.synonym_weight = std::atof(argv[i + 1]);
+    if (flag == "--vector-share") search.vector_share = std::atof(argv[i + 1]);
+    if (flag == "--fusion-k") search.fusion_k = std::atof(argv[i + 1]);
+    if (flag == "--fusion") {
+      search.fusion = std::string(argv[i + 1]) == "rrf"
+                          ? retrieval::SchemaSearchOptions::Fusion::kReciprocalRank
+                          : retrieval::SchemaSearchOptions::Fusion::kScores;
+    }
+    if (flag == "--vector-candidates") {
+      search.vector_candidates = static_cast<size_t>(std::atoi(argv[i + 1]));
+    }
+    if (flag == "--misses-of") misses_of = argv[i + 1];
+    if (flag == "--rank") rank = argv[i + 1];
+    if (flag == "--quick") quick = std::atoi(argv[i + 1]) != 0;
+    if (flag == "--embedder-synonyms") embedding.synonym_weight = std::atof(argv[i + 1]);
   }
+  // WordNet serves the search (synonyms of the question's words) and, with
+  // --embedder-synonyms F (F > 0), the built-in embedder.
+  const std::shared_ptr<const retrieval::WordNet> wordnet =
+      wordnet_dir == "none" ? std::make_shared<retrieval::WordNet>()
+                            : retrieval::WordNet::load(wordnet_dir);
+  search.wordnet = wordnet.get();
+  if (embedding.synonym_weight > 0) embedding.wordnet = wordnet;
+  std::unique_ptr<retrieval::BuiltinEmbedder> embedder;
+  if (embedder_name == "builtin")
+    embedder = std::make_unique<retrieval::BuiltinEmbedder>(embedding);
   json tables_json, test_tables_json, dev;
   try {
     std::ifstream(spider + "/tables.json") >> tables_json;
@@ -349,16 +415,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Clock::time_point index_start = Clock::now();
-  if (auto st = retrieval::write_schema_index(*conn, "askdb", *catalog); !st) {
+  if (auto st = retrieval::write_schema_index(*conn, "askdb", *catalog, embedder.get()); !st) {
     std::fprintf(stderr, "bench_retrieval: %s\n", st.error().message.c_str());
     return 1;
   }
-  std::printf("schema index written in %.0f ms\n",
-              std::chrono::duration<double, std::milli>(Clock::now() - index_start).count());
+  std::printf("schema index written in %.0f ms (embedder: %s; WordNet: %s)\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - index_start).count(),
+              embedder ? embedder->describe().c_str() : "none",
+              wordnet->available() ? wordnet_dir.c_str() : "none");
+  retrieval::SchemaVectorCache vector_cache;
 
   if (!explain.empty()) {  // the search's plan for one question, then stop
     auto plan = conn->query("EXPLAIN (ANALYZE, BUFFERS) " + retrieval::schema_search_sql("askdb"),
-                            {explain, "1", "0.4", "0.7", "0.3"});
+                            {explain, "1", "0.4", "0.7", "0.3", "0.5", "", "0.4"});
     if (!plan) {
       std::fprintf(stderr, "bench_retrieval: %s\n", plan.error().message.c_str());
       return 1;
@@ -380,40 +449,93 @@ int main(int argc, char** argv) {
   options.min_relative_score = floor;
   options.max_tables = static_cast<size_t>(max_tables);
   options.neighbour_share = neighbour;
-  Tally pooled, alone, indexed;
+  options.schema_share = cohesion;
+  options.parents_of_top = static_cast<size_t>(parents);
+  options.min_tables = static_cast<size_t>(min_tables);
+  Tally pooled, alone, indexed, even, odd;
+  if (!rank.empty()) {  // one question's ranking and context, then stop
+    retrieval::SchemaSearchOptions these = search;
+    std::shared_ptr<const retrieval::SchemaVectors> vectors;
+    std::vector<float> question_vector;
+    if (embedder) {
+      auto got = vector_cache.get(*conn, "askdb");
+      if (got) vectors = *got;
+      question_vector = embedder->embed_text(rank);
+      these.vectors = vectors.get();
+      these.question_vector = &question_vector;
+    }
+    auto hits = retrieval::search_schema(*conn, "askdb", rank, these);
+    if (hits) {
+      for (const auto& h : *hits)
+        std::printf("%8.3f %s.%s\n", h.score, h.schema.c_str(), h.name.c_str());
+      options.ranking = &*hits;
+      const auto ctx = retrieval::build_context(*catalog, no_knowledge, rank, options);
+      std::printf("context (%d tokens):", ctx.tokens);
+      for (const auto& t : ctx.tables) std::printf(" %s", t.name.c_str());
+      std::printf("\n");
+    }
+    quick = true;
+    dev = json::array();
+  }
   int shown = 0;
+  size_t question_index = 0;
   for (const auto& q : dev) {
+    const bool is_even = question_index++ % 2 == 0;
     const SpiderDb& db = dbs.at(q["db_id"].get<std::string>());
     Gold gold;
     walk_sql(q["sql"], gold);
     for (const int c : gold.columns) gold.tables.insert(db.column_table[static_cast<size_t>(c)]);
     const std::string question = q["question"].get<std::string>();
     for (Tally* tally : {&indexed, &pooled, &alone}) {
+      if (quick && tally != &indexed) continue;
       const retrieval::Catalog& cat = tally == &alone ? own[db.id] : *catalog;
       const Clock::time_point start = Clock::now();
       retrieval::ContextOptions these = options;
       std::vector<retrieval::TableHit> hits;
+      std::shared_ptr<const retrieval::SchemaVectors> vectors;
+      std::vector<float> question_vector;
       if (tally == &indexed) {
-        auto found = retrieval::search_schema(*conn, "askdb", question);
+        retrieval::SchemaSearchOptions these_search = search;
+        if (embedder) {  // as the pipeline would: the cached vectors, the question embedded
+          auto got = vector_cache.get(*conn, "askdb");
+          if (!got) {
+            std::fprintf(stderr, "bench_retrieval: %s\n", got.error().message.c_str());
+            return 1;
+          }
+          vectors = *got;
+          question_vector = embedder->embed_text(question);
+          these_search.vectors = vectors.get();
+          these_search.question_vector = &question_vector;
+        }
+        auto found = retrieval::search_schema(*conn, "askdb", question, these_search);
         if (!found) {
           std::fprintf(stderr, "bench_retrieval: %s\n", found.error().message.c_str());
           return 1;
         }
         hits = std::move(*found);
         these.ranking = &hits;
+        const double searched =
+            std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        indexed.search_ms.push_back(searched);
+        (is_even ? even : odd).search_ms.push_back(searched);
       }
       const retrieval::Context ctx = retrieval::build_context(cat, no_knowledge, question, these);
-      tally->ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-      tally->tokens.push_back(ctx.tokens);
-      ++tally->questions;
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      std::vector<Tally*> tallies{tally};
+      if (tally == &indexed) tallies.push_back(is_even ? &even : &odd);
+      for (Tally* t : tallies) {
+        t->ms.push_back(ms);
+        t->tokens.push_back(ctx.tokens);
+        ++t->questions;
+      }
       std::set<std::string> chosen;
       for (const auto& t : ctx.tables) chosen.insert(t.name);
       std::vector<std::string> missed;
       for (const int t : gold.tables) {
         const std::string name = qualified(db.id, db.tables[static_cast<size_t>(t)]);
-        ++tally->gold_tables;
+        for (Tally* each : tallies) ++each->gold_tables;
         if (chosen.count(name) > 0) {
-          ++tally->found_tables;
+          for (Tally* each : tallies) ++each->found_tables;
         } else {
           missed.push_back(name);
         }
@@ -424,11 +546,14 @@ int main(int argc, char** argv) {
             db.id, db.tables[static_cast<size_t>(db.column_table[static_cast<size_t>(c)])]);
         if (shows_column(ctx.schema, table, db.columns[static_cast<size_t>(c)])) ++columns_found;
       }
-      tally->gold_columns += gold.columns.size();
-      tally->found_columns += columns_found;
-      if (missed.empty()) ++tally->all_tables;
-      if (columns_found == gold.columns.size()) ++tally->all_columns;
-      if (tally == &indexed && !missed.empty() && shown < misses_to_show) {
+      for (Tally* each : tallies) {
+        each->gold_columns += gold.columns.size();
+        each->found_columns += columns_found;
+        if (missed.empty()) ++each->all_tables;
+        if (columns_found == gold.columns.size()) ++each->all_columns;
+      }
+      const bool show = misses_of == "all" || (misses_of == "even") == is_even;
+      if (tally == &indexed && !missed.empty() && show && shown < misses_to_show) {
         ++shown;
         std::printf("miss: \"%s\" (%s) needs", question.c_str(), db.id.c_str());
         for (const auto& m : missed) std::printf(" %s", m.c_str());
@@ -440,11 +565,21 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "budget %d tokens (schema + examples + notes), no verified examples or notes; "
-      "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f\n",
-      budget, floor, max_tables, neighbour);
+      "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f, schema "
+      "share %.2f, parents of the top %d, at least %d tables\n",
+      budget, floor, max_tables, neighbour, cohesion, parents, min_tables);
+  std::printf(
+      "search: stem-only %.2f, name coverage %.2f, synonyms %.2f; fusion: vector share %.2f, "
+      "k %.0f, %zu vector candidates\n",
+      search.stem_only_weight, search.name_coverage, search.synonym_weight, search.vector_share,
+      search.fusion_k, search.vector_candidates);
   indexed.print("pooled catalog, ranked by the schema index (full-text in PostgreSQL):");
-  pooled.print("pooled catalog, ranked by word overlap (the core issue's builder):");
-  alone.print("each question's own database alone:");
+  even.print("  the same, even-indexed questions (parameters are chosen on these):");
+  odd.print("  the same, odd-indexed questions (held out):");
+  if (!quick) {
+    pooled.print("pooled catalog, ranked by word overlap (the core issue's builder):");
+    alone.print("each question's own database alone:");
+  }
 
   (*cluster)->release();
   cluster->reset();

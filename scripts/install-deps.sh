@@ -9,6 +9,8 @@ packages=(
   libpq-dev libpg-query-dev libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libboost-dev
   libargon2-dev
+  # the built-in embedder: Snowball stemmers; WordNet's synonyms (optional at run time)
+  libstemmer-dev wordnet-base
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
   # make fuzz: clang 14, libFuzzer (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev) and

@@ -139,6 +139,21 @@ Status validate_question(const std::string& question) {
   return ok_status();
 }
 
+Result<std::vector<retrieval::TableHit>> Pipeline::search(pg::Connection& store,
+                                                          const std::string& question,
+                                                          const std::vector<Turn>& history) const {
+  retrieval::SchemaSearchOptions options;
+  options.wordnet = deps_.wordnet;
+  const VectorQuery near = vector_query(store, question);
+  if (near.vectors) {
+    options.vectors = near.vectors.get();
+    options.question_vector = &near.question;
+  }
+  return retrieval::search_schema(
+      store, deps_.store_schema,
+      history.empty() ? question : question + "\n" + history.back().question, options);
+}
+
 Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& history) const {
   Ranking ranking;
   if (deps_.store_pool == nullptr) {
@@ -148,9 +163,7 @@ Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& his
   auto lease = deps_.store_pool->acquire();
   if (!lease) {
     ranking.fallback = lease.error().message;
-  } else if (auto hits = retrieval::search_schema(
-                 **lease, deps_.store_schema,
-                 history.empty() ? question : question + "\n" + history.back().question)) {
+  } else if (auto hits = search(**lease, question, history)) {
     ranking.hits = std::move(*hits);
     // Values only from the question itself: the last one's were shown with it.
     if (auto values = retrieval::search_values(**lease, deps_.store_schema, question)) {
@@ -166,6 +179,28 @@ Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& his
                  ranking.fallback);
   }
   return ranking;
+}
+
+Pipeline::VectorQuery Pipeline::vector_query(pg::Connection& store,
+                                             const std::string& question) const {
+  VectorQuery out;
+  if (deps_.embedder == nullptr || deps_.vectors == nullptr) return out;
+  auto vectors = deps_.vectors->get(store, deps_.store_schema);
+  if (!vectors) {
+    spdlog::warn("the schema index's vectors could not be read: {}", vectors.error().message);
+    return out;
+  }
+  // Vectors of another embedder (the index not yet rewritten) would not compare.
+  if ((*vectors)->size() == 0 || (*vectors)->model() != deps_.embedder->model()) return out;
+  auto embedded = deps_.embedder->embed({question});
+  if (!embedded) {
+    spdlog::warn("the question could not be embedded: {}", embedded.error().message);
+    return out;
+  }
+  if (embedded->vectors.empty() || embedded->vectors[0].empty()) return out;
+  out.vectors = std::move(*vectors);
+  out.question = std::move(embedded->vectors[0]);
+  return out;
 }
 
 Result<SqlContext> Pipeline::sql_context(const std::string& question,

@@ -31,6 +31,8 @@
 #include "retrieval/context_builder.h"
 #include "retrieval/knowledge.h"
 #include "retrieval/schema_index.h"
+#include "retrieval/schema_vectors.h"
+#include "retrieval/wordnet.h"
 #include "sqlguard/guard.h"
 
 namespace askdb::chat {
@@ -97,6 +99,13 @@ struct PipelineDeps {
   // tables are ranked by word overlap instead (and the log says why).
   pg::Pool* store_pool = nullptr;
   std::string store_schema;
+  // Vectors (retrieval/schema_vectors.h): the question is embedded with `embedder` (the one the
+  // index was written with) and the index's vectors, loaded once per version, join the ranking.
+  // Null: full text only.
+  llm::Embedder* embedder = nullptr;
+  retrieval::SchemaVectorCache* vectors = nullptr;
+  // WordNet's synonyms of the question's words join the search (null or absent: none).
+  const retrieval::WordNet* wordnet = nullptr;
   asio::thread_pool* db_threads = nullptr;  // null: database calls block the caller
   const sqlguard::FunctionCatalog* functions = nullptr;
   const Prompts* prompts = nullptr;
@@ -154,6 +163,16 @@ class Pipeline {
   const PipelineDeps& deps() const { return deps_; }
 
  private:
+  // The index's vectors and the question's, when both are at hand.
+  struct VectorQuery {
+    std::shared_ptr<const retrieval::SchemaVectors> vectors;
+    std::vector<float> question;
+  };
+  VectorQuery vector_query(pg::Connection& store, const std::string& question) const;
+  // The schema index's ranking for `question` (read with the conversation's last question).
+  Result<std::vector<retrieval::TableHit>> search(pg::Connection& store,
+                                                  const std::string& question,
+                                                  const std::vector<Turn>& history) const;
   // Adds one LLM call's usage (and cost, when priced) to the result.
   void record_usage(AskResult& result, std::string_view stage, const llm::Reply& reply) const;
   // Guards and runs `sql`, filling result on success; returns the error otherwise.

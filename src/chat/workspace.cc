@@ -7,6 +7,7 @@
 #include "config/paths.h"
 #include "llm/from_config.h"
 #include "pg/sql_script.h"
+#include "retrieval/builtin_embedder.h"
 #include "store/migrations.h"
 
 namespace askdb::chat {
@@ -76,6 +77,7 @@ void Workspace::open_store() {
 retrieval::IndexOptions Workspace::index_options(bool force) const {
   retrieval::IndexOptions options;
   options.force = force;
+  options.embedder = embedder_.get();
   options.values.is_private = [this](const std::string& schema, const std::string& table,
                                      const std::string& column) {
     return privacy_.column_is_private(schema, table, column);
@@ -196,6 +198,15 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   if (!prices) return prices.error();
   ws->prices_ = std::move(*prices);
 
+  // The index's vectors: the configured provider's, else the built-in embedder's (no model
+  // files, no network); WordNet's synonyms join the search where Debian's wordnet-base is.
+  auto embedder = llm::make_embedder(config.embedding, config.llm);
+  if (!embedder) return embedder.error();
+  ws->embedder_ = std::move(*embedder);
+  if (!ws->embedder_ && config.embedding.provider != "none") {
+    ws->embedder_ = std::make_unique<retrieval::BuiltinEmbedder>();
+  }
+  ws->wordnet_ = retrieval::WordNet::load();
   ws->store_pool_ =
       std::make_unique<pg::Pool>(ws->store_conninfo_, "askdb's app store", config.store.pool_size,
                                  "SET synchronous_commit = " + config.store.synchronous_commit);
@@ -210,6 +221,9 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   deps.knowledge = &ws->knowledge_;
   deps.store_pool = ws->store_pool_.get();
   deps.store_schema = config.store.schema;
+  deps.embedder = ws->embedder_.get();
+  deps.vectors = &ws->vectors_;
+  deps.wordnet = ws->wordnet_.get();
   deps.functions = &ws->functions_;
   deps.prompts = ws->prompts_.get();
   deps.server_version = server_version;

@@ -25,6 +25,8 @@
 #include "pg/pool.h"
 #include "retrieval/indexer.h"
 #include "retrieval/privacy.h"
+#include "retrieval/schema_vectors.h"
+#include "retrieval/wordnet.h"
 #include "store/verified_examples.h"
 
 namespace askdb::chat {
@@ -84,6 +86,9 @@ class Workspace {
   mutable std::mutex problem_mu_;
   std::string index_problem_;
   std::unique_ptr<llm::Provider> llm_;
+  std::unique_ptr<llm::Embedder> embedder_;  // the index's vectors; null: embedding.provider none
+  std::shared_ptr<const retrieval::WordNet> wordnet_;
+  retrieval::SchemaVectorCache vectors_;
   llm::PriceTable prices_;
   retrieval::SharedCatalog catalog_;
   retrieval::PrivacyRules privacy_;

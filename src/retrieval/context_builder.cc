@@ -77,18 +77,29 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
     }
   }
   // A table joined to other tables the question names is likelier the one meant than a
-  // namesake elsewhere: it gains a share of its best-scoring neighbour's score.
+  // namesake elsewhere: it gains a share of its best-scoring neighbour's score (and a table
+  // the ranking missed but a ranked one joins becomes a candidate with that share alone). So
+  // does, with schema_share, a table in the same schema as a strong hit.
   std::map<size_t, double> score;
   std::map<size_t, const TableHit*> hits;
+  std::map<std::string, std::vector<size_t>> by_schema;
   for (const TableHit& hit : ranking) {
     auto it = index.find(hit.schema + "." + hit.name);
     if (it == index.end()) continue;  // gone from the catalog since it was indexed
     score[it->second] = hit.score;
     hits[it->second] = &hit;
+    by_schema[hit.schema].push_back(it->second);
   }
-  std::vector<std::pair<double, size_t>> ranked;
+  std::set<size_t> candidates;
   std::map<size_t, size_t> best_neighbour;
   for (const auto& [i, own] : score) {
+    candidates.insert(i);
+    for (const size_t j : joins[i]) candidates.insert(j);
+  }
+  std::vector<std::pair<double, size_t>> ranked;
+  for (const size_t i : candidates) {
+    const auto own_it = score.find(i);
+    const double own = own_it != score.end() ? own_it->second : 0;
     double neighbour = 0;
     for (const size_t j : joins[i]) {
       auto it = score.find(j);
@@ -97,23 +108,48 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
         best_neighbour[i] = j;
       }
     }
-    ranked.emplace_back(own + options.neighbour_share * neighbour, i);
+    double schema_mate = 0;
+    if (options.schema_share > 0) {
+      for (const size_t j : by_schema[catalog.tables[i].schema]) {
+        if (j != i) schema_mate = std::max(schema_mate, score[j]);
+      }
+    }
+    ranked.emplace_back(
+        own + options.neighbour_share * neighbour + options.schema_share * schema_mate, i);
   }
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Ties go by name (the catalog's order).
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
   if (ranked.empty()) return;
   const double floor = ranked.front().first * options.min_relative_score;
   std::vector<size_t> best;
   for (const auto& [s, i] : ranked) {
-    if (s < floor || best.size() >= options.max_tables) break;
-    std::string why = "the index ranks it for the question (score " + format_score(s);
-    const auto& columns = hits[i]->columns;
-    if (!columns.empty()) why += "; columns " + join_plain(columns);
+    if ((s < floor && best.size() >= options.min_tables) || best.size() >= options.max_tables) {
+      break;
+    }
+    std::string why;
+    if (auto hit = hits.find(i); hit != hits.end()) {
+      why = "the index ranks it for the question (score " + format_score(s);
+      if (!hit->second->columns.empty()) why += "; columns " + join_plain(hit->second->columns);
+    } else {
+      why = "a foreign key joins it to a table the index ranks (score " + format_score(s);
+    }
     if (auto n = best_neighbour.find(i); n != best_neighbour.end()) {
       why += "; joins " + catalog.tables[n->second].qualified_name();
     }
     take(i, why + ")");
     if (taken.count(i) > 0) best.push_back(i);
+  }
+  // What the best tables' foreign keys reference: the lookups a question about them needs.
+  for (size_t b = 0; b < best.size() && b < options.parents_of_top; ++b) {
+    for (const auto& fk : catalog.tables[best[b]].foreign_keys) {
+      auto it = index.find(fk.ref_schema + "." + fk.ref_table);
+      if (it != index.end()) {
+        take(it->second, "referenced by " + catalog.tables[best[b]].qualified_name() +
+                             ", one of the best ranked");
+      }
+    }
   }
   // For each two chosen tables no foreign key joins directly, a table that joins both.
   for (size_t a = 0; a < best.size(); ++a) {

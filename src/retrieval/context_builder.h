@@ -34,8 +34,12 @@ struct ContextOptions {
   const std::vector<ValueHit>* values = nullptr;
   size_t value_tables = 3;
   double min_relative_score = 0.3;
-  size_t max_tables = 12;
+  size_t max_tables = 30;
   double neighbour_share = 0.5;  // of the best foreign-key neighbour's score, added to a table's
+  // (a table the ranking does not name but a ranked one joins is a candidate with this alone)
+  double schema_share = 0.0;  // of the best other table's score in the same schema, added
+  size_t parents_of_top = 5;  // the tables the best N chosen tables' foreign keys reference
+  size_t min_tables = 12;     // the best N candidates are taken even below the floor
   // Examples at least this similar to the question bring the tables their SQL reads (the LLM
   // is asked to follow them).
   double example_tables_similarity = 0.5;

@@ -11,7 +11,7 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
                                  const IndexOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
-  report.fingerprint = catalog_fingerprint(catalog);
+  report.fingerprint = index_fingerprint(catalog, options.embedder);
   report.tables = catalog.tables.size();
   report.unreadable = catalog.skipped;
   for (const auto& t : catalog.tables) report.columns += t.columns.size();
@@ -32,10 +32,12 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
     // The schema index last: its fingerprint says that everything was indexed. Of two
     // indexers started together, the second finds it written and leaves it.
     if (options.force) {
-      if (auto st = write_schema_index(store, store_schema, catalog); !st) return st.error();
+      if (auto st = write_schema_index(store, store_schema, catalog, options.embedder); !st) {
+        return st.error();
+      }
       report.rewritten = true;
     } else {
-      auto wrote = refresh_schema_index(store, store_schema, catalog);
+      auto wrote = refresh_schema_index(store, store_schema, catalog, options.embedder);
       if (!wrote) return wrote.error();
       report.rewritten = *wrote;
     }

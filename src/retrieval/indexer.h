@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "llm/embedder.h"
 #include "pg/connection.h"
 #include "retrieval/catalog.h"
 #include "retrieval/value_index.h"
@@ -21,11 +22,12 @@ namespace askdb::retrieval {
 struct IndexOptions {
   bool force = false;       // rewrite even when the fingerprints agree
   ValueReadOptions values;  // how values are read (and which columns never are)
+  llm::Embedder* embedder = nullptr;  // vectors for the documents; null: none
 };
 
 struct IndexReport {
   bool rewritten = false;   // false: the index already described this catalog
-  std::string fingerprint;  // catalog_fingerprint() of the catalog now indexed
+  std::string fingerprint;  // index_fingerprint() of the catalog now indexed
   size_t tables = 0;
   size_t columns = 0;
   size_t value_columns = 0;  // columns whose values were indexed

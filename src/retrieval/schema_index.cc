@@ -4,8 +4,10 @@
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "core/text.h"
+#include "retrieval/builtin_embedder.h"
 
 namespace askdb::retrieval {
 namespace {
@@ -32,39 +34,86 @@ std::string words_of(const std::vector<std::string>& names) {
   return out;
 }
 
+// The words of the catalog's table and column names.
+using Vocabulary = std::set<std::string, std::less<>>;
+
+Vocabulary vocabulary_of(const Catalog& catalog) {
+  Vocabulary v;
+  const auto add = [&v](const std::string& name) {
+    for (const std::string& w : split(identifier_words(name), ' ')) {
+      if (!w.empty()) v.insert(w);
+    }
+  };
+  for (const CatalogTable& t : catalog.tables) {
+    add(t.name);
+    for (const auto& c : t.columns) add(c.name);
+  }
+  return v;
+}
+
+// A name's words, and after them the parts of each word written as two that the catalog also
+// has as words of their own ("countrylanguage" → "countrylanguage country language"), so that
+// the question's "languages of a country" finds it.
+std::string name_words(const std::string& name, const Vocabulary& vocabulary) {
+  std::string out = identifier_words(name);
+  std::string parts;
+  for (const std::string& w : split(out, ' ')) {
+    if (w.size() < 6) continue;
+    size_t best = 0;  // the split whose shorter part is longest
+    for (size_t i = 3; i + 3 <= w.size(); ++i) {
+      if (std::min(i, w.size() - i) <= std::min(best, w.size() - best)) continue;
+      if (vocabulary.count(std::string_view(w).substr(0, i)) > 0 &&
+          vocabulary.count(std::string_view(w).substr(i)) > 0) {
+        best = i;
+      }
+    }
+    if (best > 0) parts += " " + w.substr(0, best) + " " + w.substr(best);
+  }
+  return out + parts;
+}
+
 // The documents of one table: its own, then one per column.
 struct Documents {
-  std::vector<std::string> schema, table, column, name_words, detail_words;
+  std::vector<std::string> schema, table, column, name_words, detail_words, embedding_texts;
 
-  void add(const CatalogTable& t, const std::string& column, std::string name, std::string detail) {
+  void add(const CatalogTable& t, const std::string& c, std::string name, std::string detail,
+           std::string embedded) {
     schema.push_back(t.schema);
     table.push_back(t.name);
-    this->column.push_back(column);
+    column.push_back(c);
     name_words.push_back(cut(name, kMaxDetailBytes));
     detail_words.push_back(cut(detail, kMaxDetailBytes));
+    embedding_texts.push_back(cut(embedded, kMaxDetailBytes));
   }
 };
 
 Documents documents_of(const Catalog& catalog) {
   Documents d;
+  const Vocabulary vocabulary = vocabulary_of(catalog);
   for (const CatalogTable& t : catalog.tables) {
     std::vector<std::string> columns, references;
     for (const auto& c : t.columns) columns.push_back(c.name);
     for (const auto& fk : t.foreign_keys) references.push_back(fk.ref_table);
+    const std::string table_words = name_words(t.name, vocabulary);
     // The table: its comment, its columns' names and the tables its keys reach.
     std::string detail =
         cut(t.comment, kMaxCommentBytes) + " " + words_of(columns) + " " + words_of(references);
     if (t.kind != "table") detail += " " + t.kind;
-    d.add(t, "", identifier_words(t.name), detail);
+    // Embedded: the name (twice: it says the most), the comment, the columns' names.
+    std::string embedded = table_words + " " + table_words + " " + t.comment;
+    for (const auto& c : t.columns) embedded += " " + name_words(c.name, vocabulary);
+    d.add(t, "", table_words, detail, embedded);
     for (const auto& c : t.columns) {
       std::string column_detail =
-          identifier_words(t.name) + " " + cut(c.comment, kMaxCommentBytes) + " " + c.type;
+          table_words + " " + cut(c.comment, kMaxCommentBytes) + " " + c.type;
       for (const auto& fk : t.foreign_keys) {
         if (std::find(fk.columns.begin(), fk.columns.end(), c.name) != fk.columns.end()) {
           column_detail += " " + identifier_words(fk.ref_table);
         }
       }
-      d.add(t, c.name, identifier_words(c.name), column_detail);
+      const std::string column_words = name_words(c.name, vocabulary);
+      d.add(t, c.name, column_words, column_detail,
+            column_words + " " + table_words + " " + c.comment);
     }
   }
   return d;
@@ -90,6 +139,25 @@ std::string with_joined_pairs(std::string_view question) {
   for (size_t i = 0; i + 1 < words.size(); ++i) out += " " + words[i] + words[i + 1];
   return out;
 }
+
+// The words of `question` (content_words) and their WordNet synonyms, as one text.
+std::string synonyms_of(std::string_view question, const WordNet* wordnet) {
+  std::string out;
+  if (wordnet == nullptr || !wordnet->available()) return out;
+  for (const std::string& w : content_words(question)) {
+    for (const std::string& s : wordnet->synonyms(w, 1)) out += (out.empty() ? "" : " ") + s;
+  }
+  return out;
+}
+
+// A row of the search: one table and one word of the question.
+struct WordRow {
+  double idf = 0;        // the word's weight (its synonym's share included)
+  double best = 0;       // idf × the best place the table holds it
+  bool in_name = false;  // the table's own name holds it
+  int name_words = 0;    // lexemes in the table's name (0 when its own document did not match)
+  std::vector<std::string> columns;  // columns whose names hold it
+};
 
 }  // namespace
 
@@ -122,11 +190,43 @@ std::string identifier_words(std::string_view identifier) {
 
 namespace {
 
+// The documents' vectors as float4[] literals ("" for a document with no word to embed: NULL),
+// the embedder's model and the vectors' length.
+struct Vectors {
+  std::vector<std::string> literals;
+  std::string model;
+  size_t dimensions = 0;
+};
+
+Result<Vectors> embed_documents(const Documents& d, llm::Embedder* embedder) {
+  Vectors out;
+  out.literals.resize(d.schema.size());
+  if (embedder == nullptr) return out;
+  auto embedded = embedder->embed(d.embedding_texts);
+  if (!embedded) {
+    return Error{embedded.error().code, "embedding failed: " + embedded.error().message};
+  }
+  out.model = embedder->model();
+  for (size_t i = 0; i < out.literals.size() && i < embedded->vectors.size(); ++i) {
+    const auto& v = embedded->vectors[i];
+    if (v.empty()) continue;
+    out.dimensions = v.size();
+    std::string literal = "{";
+    char buf[32];
+    for (size_t k = 0; k < v.size(); ++k) {
+      std::snprintf(buf, sizeof buf, "%s%.9g", k > 0 ? "," : "", static_cast<double>(v[k]));
+      literal += buf;
+    }
+    out.literals[i] = literal + "}";
+  }
+  return out;
+}
+
 // write_schema_index() and refresh_schema_index(): whether it wrote.
 Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
-                         const Catalog& catalog, bool only_if_changed) {
+                         const Catalog& catalog, bool only_if_changed, llm::Embedder* embedder) {
   const std::string s = pg::quote_ident(store_schema);
-  const std::string fingerprint = catalog_fingerprint(catalog);
+  const std::string fingerprint = index_fingerprint(catalog, embedder);
   const auto fail = [&store](const Error& e) {
     (void)store.exec("ROLLBACK");
     return Error{e.code, "indexing the schema failed: " + e.message};
@@ -148,6 +248,8 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
     }
   }
   const Documents d = documents_of(catalog);
+  auto vectors = embed_documents(d, embedder);
+  if (!vectors) return fail(vectors.error());
   if (auto st = store.exec("DELETE FROM " + s + ".schema_documents; DELETE FROM " + s +
                            ".schema_terms; DELETE FROM " + s + ".schema_index_state");
       !st) {
@@ -155,10 +257,13 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
   }
   auto inserted = store.query(
       "INSERT INTO " + s +
-          ".schema_documents (table_schema, table_name, column_name, name_words, detail_words) "
-          "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
+          ".schema_documents (table_schema, table_name, column_name, name_words, detail_words, "
+          "embedding) SELECT a, b, c, e, f, nullif(g, '')::float4[] "
+          "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+          "AS u(a, b, c, e, f, g)",
       {text_array_literal(d.schema), text_array_literal(d.table), text_array_literal(d.column),
-       text_array_literal(d.name_words), text_array_literal(d.detail_words)});
+       text_array_literal(d.name_words), text_array_literal(d.detail_words),
+       text_array_literal(vectors->literals)});
   if (!inserted) return fail(inserted.error());
   // A tsvector holds each lexeme once, and `||` merges: each word counts once per document
   // without a DISTINCT (which sorted every document's every word).
@@ -170,16 +275,33 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
                            "AS word GROUP BY word");
   if (!terms) return fail(terms.error());
   auto state = store.query(
-      "INSERT INTO " + s + ".schema_index_state (fingerprint, documents) VALUES ($1, $2)",
-      {fingerprint, std::to_string(d.schema.size())});
+      "INSERT INTO " + s +
+          ".schema_index_state (fingerprint, documents, embedding_model) VALUES ($1, $2, $3)",
+      {fingerprint, std::to_string(d.schema.size()), vectors->model});
   if (!state) return fail(state.error());
+  // UNTESTED (no pgvector in Debian 12): with pgvector, an HNSW index for nearest_in_store().
+  auto pgvector = store.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
+  if (!pgvector) return fail(pgvector.error());
+  if (!pgvector->rows.empty()) {
+    std::string sql = "DROP INDEX IF EXISTS " + s + ".schema_documents_embedding_idx";
+    if (vectors->dimensions > 0) {
+      const std::string n = std::to_string(vectors->dimensions);
+      sql += "; CREATE INDEX schema_documents_embedding_idx ON " + s +
+             ".schema_documents USING hnsw ((embedding::vector(" + n +
+             ")) vector_cosine_ops) WHERE array_length(embedding, 1) = " + n;
+    }
+    if (auto st = store.exec(sql); !st) return fail(st.error());
+  }
   if (auto st = store.exec("COMMIT"); !st) return fail(st.error());
   // Fresh statistics: without them the planner guesses the search joins hundreds of thousands
-  // of rows, and spends longer compiling it (JIT) than running it.
-  if (auto st = store.exec("ANALYZE " + s + ".schema_documents, " + s + ".schema_terms, " + s +
-                           ".schema_index_state");
+  // of rows, and spends longer compiling it (JIT) than running it. VACUUM moves the rows just
+  // written out of the GIN indexes' pending lists, which every search would otherwise scan
+  // whole (a few milliseconds per word of the question).
+  if (auto st = store.exec("VACUUM (ANALYZE) " + s + ".schema_documents, " + s + ".schema_terms, " +
+                           s + ".schema_index_state");
       !st) {
-    return Error{st.error().code, "indexing the schema: ANALYZE failed: " + st.error().message};
+    return Error{st.error().code,
+                 "indexing the schema: VACUUM ANALYZE failed: " + st.error().message};
   }
   return true;
 }
@@ -187,15 +309,22 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
 }  // namespace
 
 Status write_schema_index(pg::Connection& store, const std::string& store_schema,
-                          const Catalog& catalog) {
-  auto wrote = write_index(store, store_schema, catalog, false);
+                          const Catalog& catalog, llm::Embedder* embedder) {
+  auto wrote = write_index(store, store_schema, catalog, false, embedder);
   if (!wrote) return wrote.error();
   return ok_status();
 }
 
 Result<bool> refresh_schema_index(pg::Connection& store, const std::string& store_schema,
-                                  const Catalog& catalog) {
-  return write_index(store, store_schema, catalog, true);
+                                  const Catalog& catalog, llm::Embedder* embedder) {
+  return write_index(store, store_schema, catalog, true, embedder);
+}
+
+std::string index_fingerprint(const Catalog& catalog, const llm::Embedder* embedder) {
+  // Bump the version whenever documents_of() or the tables change meaning.
+  constexpr const char* kDocumentsVersion = "documents-v2";
+  return catalog_fingerprint(catalog) + " " + kDocumentsVersion + " " +
+         (embedder != nullptr ? embedder->model() : "no-vectors");
 }
 
 Result<std::string> indexed_fingerprint(pg::Connection& store, const std::string& store_schema) {
@@ -208,63 +337,162 @@ Result<std::string> indexed_fingerprint(pg::Connection& store, const std::string
 
 std::string schema_search_sql(const std::string& store_schema) {
   const std::string s = pg::quote_ident(store_schema);
-  // Per table and lexeme of the question: the lexeme's weight (log N/df) times the best place
-  // the table's documents hold it, and the columns whose names hold it. Aggregated in
+  // Each word of the question ($1) and of its synonyms ($7) as written ('simple') and as an
+  // English lexeme; per lexeme, its weight (log N/df, times $8 for a synonym alone) and the
+  // spellings that found it. Per table and lexeme: the best place the table's documents hold
+  // it (a place holding only the stem, not a spelling, weighs $6 of it), whether its own name
+  // does, its name's length in lexemes, and the columns whose names hold it. Aggregated in
   // PostgreSQL: a common word is in hundreds of documents, but in one row per table here.
-  return "WITH q AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', $1))) AS "
-         "word), "
-         "t AS MATERIALIZED (SELECT q.word, quote_literal(q.word)::tsquery AS query, "
-         "ln((SELECT greatest(documents, 1)::float8 FROM " +
+  const std::string words =
+      "SELECT s.word AS spelling, e.word, %F::float8 AS factor "
+      "FROM unnest(tsvector_to_array(to_tsvector('simple', %T))) s(word), "
+      "LATERAL unnest(tsvector_to_array(to_tsvector('english', s.word))) e(word)";
+  const auto with = [&words](const char* text, const char* factor) {
+    std::string w = words;
+    w.replace(w.find("%F"), 2, factor);
+    w.replace(w.find("%T"), 2, text);
+    return w;
+  };
+  return "WITH qs AS (" + with("$1", "1") + " UNION ALL " + with("$7", "$8") +
+         "), "
+         "q AS (SELECT word, max(factor) AS factor, to_tsquery('simple', "
+         "string_agg(DISTINCT quote_literal(spelling), ' | ')) AS spelled FROM qs GROUP BY word), "
+         "t AS MATERIALIZED (SELECT q.word, q.spelled, quote_literal(q.word)::tsquery AS query, "
+         "q.factor * ln((SELECT greatest(documents, 1)::float8 FROM " +
          s +
          ".schema_index_state) / st.documents) AS idf "
          "FROM q JOIN " +
          s +
          ".schema_terms st ON st.word = q.word), "
          "m AS (SELECT d.table_schema, d.table_name, d.column_name, t.word, t.idf, "
-         "d.tsv_name @@ t.query AS in_name "
+         "d.tsv_name @@ t.query AS in_name, "
+         "CASE WHEN d.tsv_name @@ t.query THEN d.tsv_name_simple @@ t.spelled "
+         "ELSE d.tsv_detail_simple @@ t.spelled END AS as_written, "
+         "length(d.tsv_name) AS name_length "
          "FROM t JOIN " +
          s +
          ".schema_documents d ON d.tsv_name @@ t.query OR d.tsv_detail @@ t.query) "
          "SELECT table_schema, table_name, max(idf), max(idf * CASE WHEN column_name = '' "
          "THEN CASE WHEN in_name THEN $2::float8 ELSE $3::float8 END "
-         "ELSE CASE WHEN in_name THEN $4::float8 ELSE $5::float8 END END), "
+         "ELSE CASE WHEN in_name THEN $4::float8 ELSE $5::float8 END END "
+         "* CASE WHEN as_written THEN 1 ELSE $6::float8 END), "
+         "bool_or(in_name AND column_name = ''), "
+         "coalesce(max(name_length) FILTER (WHERE column_name = ''), 0), "
          "array_agg(column_name ORDER BY column_name) FILTER (WHERE column_name <> '' AND in_name) "
          "FROM m GROUP BY table_schema, table_name, word";
 }
 
 Result<std::vector<TableHit>> search_schema(pg::Connection& store, const std::string& store_schema,
                                             std::string_view question, size_t limit) {
+  SchemaSearchOptions options;
+  options.limit = limit;
+  return search_schema(store, store_schema, question, options);
+}
+
+Result<std::vector<TableHit>> search_schema(pg::Connection& store, const std::string& store_schema,
+                                            std::string_view question,
+                                            const SchemaSearchOptions& options) {
   const std::string sql = schema_search_sql(store_schema);
   auto rows = store.query(
       sql, {with_joined_pairs(question), std::to_string(kTableName), std::to_string(kTableDetail),
-            std::to_string(kColumnName), std::to_string(kColumnDetail)});
+            std::to_string(kColumnName), std::to_string(kColumnDetail),
+            std::to_string(options.stem_only_weight), synonyms_of(question, options.wordnet),
+            std::to_string(options.synonym_weight)});
   if (!rows) {
     return Error{rows.error().code, "searching the schema index failed: " + rows.error().message};
   }
 
-  std::map<std::pair<std::string, std::string>, double> score;
-  std::map<std::pair<std::string, std::string>, std::map<std::string, double>> column_scores;
+  using Key = std::pair<std::string, std::string>;
+  struct Table {
+    double score = 0;
+    int name_hits = 0, name_length = 0;
+    std::map<std::string, double> columns;
+  };
+  std::map<Key, Table> tables;
   for (const auto& r : rows->rows) {
-    const std::pair<std::string, std::string> table{r[0].value_or(""), r[1].value_or("")};
+    Table& t = tables[{r[0].value_or(""), r[1].value_or("")}];
     const double idf = std::max(0.0, std::strtod(r[2].value_or("0").c_str(), nullptr));
-    score[table] += std::max(0.0, std::strtod(r[3].value_or("0").c_str(), nullptr));
-    for (const std::string& column : parse_text_array(r[4].value_or("{}"))) {
-      column_scores[table][column] += idf;
+    t.score += std::max(0.0, std::strtod(r[3].value_or("0").c_str(), nullptr));
+    if (r[4].value_or("f") == "t") ++t.name_hits;
+    t.name_length = std::max(t.name_length, std::atoi(r[5].value_or("0").c_str()));
+    for (const std::string& column : parse_text_array(r[6].value_or("{}"))) {
+      t.columns[column] += idf;
     }
   }
+  std::map<Key, double> score;
+  for (auto& [key, t] : tables) {
+    const double coverage =
+        t.name_length > 0 ? std::min(1.0, static_cast<double>(t.name_hits) / t.name_length) : 0;
+    score[key] = t.score * (1 + options.name_coverage * coverage);
+  }
+
+  // Fusion with the tables nearest the question's vector: each list gives a table
+  // share / (k + its rank there), scaled so the best possible score is the full-text one's best.
+  if (options.vectors != nullptr && options.question_vector != nullptr &&
+      !options.question_vector->empty() && options.vectors->size() > 0) {
+    // Tables by their best document (their own or a column's).
+    std::map<Key, double> nearest;
+    for (const VectorHit& h :
+         options.vectors->nearest(*options.question_vector, options.vector_candidates * 8)) {
+      auto [it, fresh] = nearest.emplace(Key{h.schema, h.table}, h.similarity);
+      if (!fresh) it->second = std::max(it->second, h.similarity);
+    }
+    const auto ranks = [](const std::map<Key, double>& scores, size_t keep) {
+      std::vector<std::pair<double, Key>> v;
+      for (const auto& [k, s] : scores) v.emplace_back(s, k);
+      std::stable_sort(v.begin(), v.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      if (v.size() > keep) v.resize(keep);
+      std::map<Key, size_t> rank;
+      for (size_t i = 0; i < v.size(); ++i) rank[v[i].second] = i + 1;
+      return rank;
+    };
+    double top = 0;
+    for (const auto& [k, s] : score) top = std::max(top, s);
+    if (top <= 0) top = 1;
+    std::map<Key, double> fused;
+    if (options.fusion == SchemaSearchOptions::Fusion::kReciprocalRank) {
+      const auto text_rank = ranks(score, std::max<size_t>(options.limit, 1) * 4);
+      const auto vector_rank = ranks(nearest, options.vector_candidates);
+      const double k = std::max(options.fusion_k, 0.0);
+      for (const auto& [key, r] : text_rank) {
+        fused[key] += (1 - options.vector_share) / (k + static_cast<double>(r));
+      }
+      for (const auto& [key, r] : vector_rank) {
+        fused[key] += options.vector_share / (k + static_cast<double>(r));
+      }
+      for (auto& [key, f] : fused) f *= top * (k + 1);
+    } else {
+      const auto vector_rank = ranks(nearest, options.vector_candidates);
+      double best = 0, last = 1;
+      for (const auto& [key, r] : vector_rank) {
+        best = std::max(best, nearest[key]);
+        last = std::min(last, nearest[key]);
+      }
+      fused = score;
+      for (const auto& [key, r] : vector_rank) {
+        const double share = best > last ? (nearest[key] - last) / (best - last) : 1.0;
+        fused[key] += options.vector_share * top * share;
+      }
+    }
+    score = std::move(fused);
+  }
+
   std::vector<TableHit> hits;
   for (const auto& [table, total] : score) {
     TableHit hit{table.first, table.second, total, {}};
     std::vector<std::pair<double, std::string>> columns;
-    for (const auto& [name, score] : column_scores[table]) columns.emplace_back(score, name);
+    if (auto t = tables.find(table); t != tables.end()) {
+      for (const auto& [name, s] : t->second.columns) columns.emplace_back(s, name);
+    }
     std::stable_sort(columns.begin(), columns.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (auto& [score, name] : columns) hit.columns.push_back(std::move(name));
+    for (auto& [s, name] : columns) hit.columns.push_back(std::move(name));
     hits.push_back(std::move(hit));
   }
   std::stable_sort(hits.begin(), hits.end(),
                    [](const TableHit& a, const TableHit& b) { return a.score > b.score; });
-  if (hits.size() > limit) hits.resize(limit);
+  if (hits.size() > options.limit) hits.resize(options.limit);
   return hits;
 }
 

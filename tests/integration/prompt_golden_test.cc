@@ -11,6 +11,7 @@
 #include "chat/workspace.h"
 #include "config/paths.h"
 #include "core/text.h"
+#include "retrieval/builtin_embedder.h"
 #include "retrieval/indexer.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
@@ -44,14 +45,23 @@ TEST_P(PromptGolden, MatchesFile) {
   auto prompts = chat::Prompts::load(std::string(ASKDB_SOURCE_DIR) + "/prompts");
   ASSERT_TRUE(prompts.ok()) << prompts.error().message;
 
-  // The schema index, in a store schema of its own, as the product uses it.
+  // The schema index, in a store schema of its own, as the product uses it: the built-in
+  // embedder's vectors and WordNet's synonyms (Debian's wordnet-base, installed with askdb's
+  // dependencies).
   const std::string store_schema = "askdb_golden";
+  retrieval::BuiltinEmbedder embedder;
+  const auto wordnet = retrieval::WordNet::load();
+  ASSERT_TRUE(wordnet->available()) << "install wordnet-base (scripts/install-deps.sh)";
+  retrieval::SchemaVectorCache vectors;
   pg::Pool store_pool(DemoCluster::get().cluster().owner_conninfo(), "store", 1);
   {
     auto store = store_pool.acquire();
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE(store::migrate(**store, store_schema).ok());
-    auto indexed = retrieval::update_index(**store, store_schema, &**lease, *catalog);
+    retrieval::IndexOptions index_options;
+    index_options.embedder = &embedder;
+    auto indexed =
+        retrieval::update_index(**store, store_schema, &**lease, *catalog, index_options);
     ASSERT_TRUE(indexed.ok()) << indexed.error().message;
   }
   retrieval::SharedCatalog shared_catalog(std::move(*catalog));
@@ -62,6 +72,9 @@ TEST_P(PromptGolden, MatchesFile) {
   deps.catalog = &shared_catalog;
   deps.store_pool = &store_pool;
   deps.store_schema = store_schema;
+  deps.embedder = &embedder;
+  deps.vectors = &vectors;
+  deps.wordnet = wordnet.get();
   retrieval::SharedKnowledge shared_knowledge(std::move(*knowledge));
   deps.knowledge = &shared_knowledge;
   deps.functions = &*functions;

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <atomic>
 
+#include "retrieval/builtin_embedder.h"
 #include "retrieval/context_builder.h"
+#include "retrieval/schema_vectors.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
 
@@ -52,8 +54,10 @@ class SchemaIndexTest : public ::testing::Test {
     (void)store_.exec("DROP SCHEMA IF EXISTS " + pg::quote_ident(schema_) + " CASCADE");
   }
 
-  std::vector<std::string> top(const std::string& question, size_t n) {
-    auto hits = search_schema(store_, schema_, question, n);
+  std::vector<std::string> top(const std::string& question, size_t n,
+                               SchemaSearchOptions options = {}) {
+    options.limit = n;
+    auto hits = search_schema(store_, schema_, question, options);
     EXPECT_TRUE(hits.ok()) << hits.error().message;
     std::vector<std::string> names;
     if (hits.ok()) {
@@ -77,10 +81,10 @@ TEST_F(SchemaIndexTest, EveryTableAndColumnIsADocument) {
   EXPECT_EQ(rows->rows[0][1], std::to_string(catalog_.tables.size()));
   auto fingerprint = indexed_fingerprint(store_, schema_);
   ASSERT_TRUE(fingerprint.ok());
-  EXPECT_EQ(*fingerprint, catalog_fingerprint(catalog_));
+  EXPECT_EQ(*fingerprint, index_fingerprint(catalog_, nullptr));
   Catalog changed = catalog_;
   changed.tables.front().columns.front().comment += " (changed)";
-  EXPECT_NE(catalog_fingerprint(changed), *fingerprint);
+  EXPECT_NE(index_fingerprint(changed, nullptr), *fingerprint);
   // Written again: replaced, not added to.
   ASSERT_TRUE(write_schema_index(store_, schema_, catalog_).ok());
   auto again =
@@ -155,6 +159,127 @@ TEST_F(SchemaIndexTest, TheContextTakesTheRankedTablesAndWhatJoinsThem) {
   // The same inputs give the same context.
   EXPECT_EQ(build_context(catalog_, Knowledge{}, "revenue by product category", options).schema,
             ctx.schema);
+}
+
+CatalogTable table(std::string name, std::vector<std::string> columns) {
+  CatalogTable t;
+  t.schema = "public";
+  t.name = std::move(name);
+  t.kind = "table";
+  for (auto& c : columns) t.columns.push_back({std::move(c), "integer", "", false});
+  return t;
+}
+
+// A table of words no question here uses: without it, a word in every document would weigh
+// nothing (log N/df = 0).
+CatalogTable padding() {
+  return table("weather", {"station", "humidity", "rainfall", "pressure", "wind"});
+}
+
+TEST_F(SchemaIndexTest, ATableWhoseWholeNameTheQuestionSaysComesBeforeOneThatHoldsTheWord) {
+  Catalog c;
+  // Both names hold "staff", as written; the tie would go to shift_staff by name.
+  c.tables.push_back(table("shift_staff", {"id"}));
+  c.tables.push_back(table("staff", {"id"}));
+  c.tables.push_back(padding());
+  ASSERT_TRUE(write_schema_index(store_, schema_, c).ok());
+  EXPECT_EQ(top("Which staff are on duty?", 1), std::vector<std::string>{"staff"});
+  SchemaSearchOptions no_coverage;
+  no_coverage.name_coverage = 0;
+  EXPECT_EQ(top("Which staff are on duty?", 1, no_coverage),
+            std::vector<std::string>{"shift_staff"});
+}
+
+TEST_F(SchemaIndexTest, AWordAsWrittenCountsForMoreThanAWordThatOnlySharesItsStem) {
+  Catalog c;
+  // English stems both to "depart"; only b_trips holds "departing" as the question writes it.
+  c.tables.push_back(table("a_offices", {"department"}));
+  c.tables.push_back(table("b_trips", {"departing"}));
+  c.tables.push_back(padding());
+  ASSERT_TRUE(write_schema_index(store_, schema_, c).ok());
+  EXPECT_EQ(top("departing", 1), std::vector<std::string>{"b_trips"});
+  SchemaSearchOptions stems_only;
+  stems_only.stem_only_weight = 1;
+  EXPECT_EQ(top("departing", 1, stems_only), std::vector<std::string>{"a_offices"});
+}
+
+TEST_F(SchemaIndexTest, ANameWrittenAsOneWordIsFoundByItsParts) {
+  Catalog c;
+  c.tables.push_back(table("country", {"code", "name"}));
+  c.tables.push_back(table("countrylanguage", {"code", "percentage"}));
+  c.tables.push_back(table("language_names", {"code"}));
+  ASSERT_TRUE(write_schema_index(store_, schema_, c).ok());
+  const auto found = top("What share of speakers does each language have?", 3);
+  EXPECT_NE(std::find(found.begin(), found.end(), "countrylanguage"), found.end());
+}
+
+TEST_F(SchemaIndexTest, SynonymsFromWordNetFindATableNamedOtherwise) {
+  const auto wordnet = WordNet::load();
+  if (!wordnet->available()) GTEST_SKIP() << "wordnet-base is not installed";
+  Catalog c;
+  c.tables.push_back(table("shop", {"shop_id", "location"}));
+  c.tables.push_back(table("employee", {"employee_id", "age"}));
+  ASSERT_TRUE(write_schema_index(store_, schema_, c).ok());
+  EXPECT_TRUE(top("How many stores are there?", 5).empty());
+  SchemaSearchOptions synonyms;
+  synonyms.wordnet = wordnet.get();
+  EXPECT_EQ(top("How many stores are there?", 5, synonyms), std::vector<std::string>{"shop"});
+}
+
+TEST_F(SchemaIndexTest, VectorsAreWrittenAndLoadedOncePerIndexVersion) {
+  BuiltinEmbedder embedder;
+  ASSERT_TRUE(write_schema_index(store_, schema_, catalog_, &embedder).ok());
+  SchemaVectorCache cache;
+  auto vectors = cache.get(store_, schema_);
+  ASSERT_TRUE(vectors.ok()) << vectors.error().message;
+  size_t documents = catalog_.tables.size();
+  for (const auto& t : catalog_.tables) documents += t.columns.size();
+  EXPECT_EQ((*vectors)->size(), documents);
+  EXPECT_EQ((*vectors)->dimensions(), embedder.dimensions());
+  EXPECT_EQ((*vectors)->model(), embedder.model());
+  // Nearest to a table's own name: that table.
+  const auto near = (*vectors)->nearest(embedder.embed_text("product reviews"), 1);
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0].table, "product_reviews");
+  auto again = cache.get(store_, schema_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), vectors->get());  // not loaded again
+  ASSERT_TRUE(write_schema_index(store_, schema_, catalog_, &embedder).ok());
+  auto rewritten = cache.get(store_, schema_);
+  ASSERT_TRUE(rewritten.ok());
+  EXPECT_NE(rewritten->get(), vectors->get());
+  // Written without an embedder: no vectors.
+  ASSERT_TRUE(write_schema_index(store_, schema_, catalog_).ok());
+  auto none = cache.get(store_, schema_);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ((*none)->size(), 0u);
+  EXPECT_EQ((*none)->model(), "");
+}
+
+TEST_F(SchemaIndexTest, VectorsFindATableNoWordOfTheQuestionNames) {
+  Catalog c;
+  c.tables.push_back(table("invoices", {"invoice_id", "total"}));
+  c.tables.push_back(table("shipments", {"shipment_id", "carrier"}));
+  c.tables.push_back(padding());
+  BuiltinEmbedder embedder;
+  ASSERT_TRUE(write_schema_index(store_, schema_, c, &embedder).ok());
+  // A typo: full text finds nothing, the character trigrams most of the word.
+  const std::string question = "How many shipmnets were late?";
+  EXPECT_TRUE(top(question, 5).empty());
+  SchemaVectorCache cache;
+  auto vectors = cache.get(store_, schema_);
+  ASSERT_TRUE(vectors.ok());
+  const std::vector<float> asked = embedder.embed_text(question);
+  SchemaSearchOptions options;
+  options.vectors = vectors->get();
+  options.question_vector = &asked;
+  const auto found = top(question, 1, options);
+  EXPECT_EQ(found, std::vector<std::string>{"shipments"});
+  for (const auto fusion :
+       {SchemaSearchOptions::Fusion::kScores, SchemaSearchOptions::Fusion::kReciprocalRank}) {
+    options.fusion = fusion;
+    EXPECT_EQ(top(question, 1, options), std::vector<std::string>{"shipments"});
+  }
 }
 
 }  // namespace

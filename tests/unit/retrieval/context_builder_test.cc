@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace askdb::retrieval {
 namespace {
 
@@ -50,6 +52,69 @@ TEST(ContextBuilder, CutsToBudgetKeepingRelevantTablesAndTheirJoins) {
   EXPECT_TRUE(ctx.has_table("customers"));  // join path
   EXPECT_FALSE(ctx.has_table("warehouse_bins"));
   EXPECT_LE(ctx.tokens, options.token_budget);
+}
+
+// A catalog too big for a small budget, ranked by hand: flights references airports and
+// airlines; the other tables are padding.
+Catalog flights() {
+  Catalog c;
+  c.tables.push_back(table("airlines", {"airline_id", "name"}));
+  c.tables.push_back(table("airports", {"airport_code", "city"}));
+  c.tables.push_back(table("flights", {"flight_no", "airline_id", "source_airport"}));
+  c.tables.back().foreign_keys.push_back({{"airline_id"}, "public", "airlines", {"airline_id"}});
+  c.tables.back().foreign_keys.push_back(
+      {{"source_airport"}, "public", "airports", {"airport_code"}});
+  for (int i = 0; i < 40; ++i) c.tables.push_back(table("padding_" + std::to_string(i), {"x"}));
+  return c;
+}
+
+bool has(const Context& ctx, const std::string& table) { return ctx.has_table(table); }
+
+std::vector<std::string> names(const Context& ctx) {
+  std::vector<std::string> out;
+  for (const auto& t : ctx.tables) out.push_back(t.name);
+  return out;
+}
+
+TEST(ContextBuilder, TablesARankedTableReferencesAreTakenThoughTheRankingMissedThem) {
+  const Catalog catalog = flights();
+  const std::vector<TableHit> ranking = {{"public", "flights", 10, {}}};
+  ContextOptions options;
+  options.token_budget = 400;
+  options.ranking = &ranking;
+  // As candidates: a share of the neighbour's score.
+  options.parents_of_top = 0;
+  const auto as_candidates = build_context(catalog, {}, "flights from Aberdeen", options);
+  EXPECT_FALSE(as_candidates.schema_complete);
+  EXPECT_TRUE(has(as_candidates, "flights"));
+  EXPECT_TRUE(has(as_candidates, "airports"));
+  EXPECT_TRUE(has(as_candidates, "airlines"));
+  // As the parents of a top table, with no share of its score.
+  options.neighbour_share = 0;
+  options.min_tables = 0;
+  options.parents_of_top = 1;
+  const auto as_parents = build_context(catalog, {}, "flights from Aberdeen", options);
+  EXPECT_TRUE(has(as_parents, "airports"));
+  EXPECT_TRUE(has(as_parents, "airlines"));
+  options.parents_of_top = 0;
+  const auto neither = build_context(catalog, {}, "flights from Aberdeen", options);
+  EXPECT_EQ(names(neither), std::vector<std::string>{"flights"});
+}
+
+TEST(ContextBuilder, AtLeastMinTablesAreTakenBelowTheFloor) {
+  const Catalog catalog = flights();
+  const std::vector<TableHit> ranking = {{"public", "padding_1", 10, {}},
+                                         {"public", "padding_2", 1, {}},
+                                         {"public", "padding_3", 1, {}}};
+  ContextOptions options;
+  options.token_budget = 400;
+  options.ranking = &ranking;
+  options.min_tables = 0;
+  EXPECT_EQ(names(build_context(catalog, {}, "x", options)), std::vector<std::string>{"padding_1"});
+  options.min_tables = 2;
+  // Ties go by name: padding_2 before padding_3.
+  EXPECT_EQ(names(build_context(catalog, {}, "x", options)),
+            (std::vector<std::string>{"padding_1", "padding_2"}));
 }
 
 TEST(ContextBuilder, Deterministic) {

@@ -1,0 +1,153 @@
+#include "retrieval/schema_vectors.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace askdb::retrieval {
+namespace {
+
+// "{0.1,-2e-05,...}" → floats; false when it is not a flat array of numbers.
+bool parse_floats(const std::string& text, std::vector<float>& out) {
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
+  const char* p = text.c_str() + 1;
+  const char* end = text.c_str() + text.size() - 1;
+  while (p < end) {
+    char* next = nullptr;
+    out.push_back(std::strtof(p, &next));
+    if (next == p) return false;
+    p = next;
+    if (p < end && *p == ',') ++p;
+  }
+  return true;
+}
+
+std::string vector_literal(const std::vector<float>& v) {
+  std::string out = "[";
+  char buf[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%s%.9g", i > 0 ? "," : "", static_cast<double>(v[i]));
+    out += buf;
+  }
+  return out + "]";
+}
+
+bool better(const VectorHit& a, const VectorHit& b) {
+  if (a.similarity != b.similarity) return a.similarity > b.similarity;
+  return std::tie(a.schema, a.table, a.column) < std::tie(b.schema, b.table, b.column);
+}
+
+}  // namespace
+
+Result<std::string> schema_index_version(pg::Connection& store, const std::string& store_schema) {
+  auto rows = store.query("SELECT fingerprint || ' ' || indexed_at::text FROM " +
+                          pg::quote_ident(store_schema) + ".schema_index_state");
+  if (!rows) return Error{rows.error().code, "reading the schema index: " + rows.error().message};
+  if (rows->rows.empty()) return std::string();
+  return rows->rows[0][0].value_or("");
+}
+
+Result<std::shared_ptr<const SchemaVectors>> SchemaVectors::load(pg::Connection& store,
+                                                                 const std::string& store_schema) {
+  const std::string s = pg::quote_ident(store_schema);
+  // One statement, so one snapshot: the version and the vectors of one indexing.
+  auto rows = store.query(
+      "SELECT st.fingerprint || ' ' || st.indexed_at::text, st.embedding_model, d.table_schema, "
+      "d.table_name, d.column_name, d.embedding FROM " +
+      s + ".schema_index_state st LEFT JOIN " + s +
+      ".schema_documents d ON d.embedding IS NOT NULL "
+      "ORDER BY d.table_schema, d.table_name, d.column_name");
+  if (!rows) {
+    return Error{rows.error().code, "loading the schema vectors failed: " + rows.error().message};
+  }
+  auto out = std::make_shared<SchemaVectors>();
+  if (!rows->rows.empty()) {
+    out->version_ = rows->rows[0][0].value_or("");
+    out->model_ = rows->rows[0][1].value_or("");
+  }
+  std::vector<float> v;
+  for (const auto& r : rows->rows) {
+    v.clear();
+    if (!parse_floats(r[5].value_or(""), v) || v.empty()) continue;
+    if (out->dimensions_ == 0) out->dimensions_ = v.size();
+    if (v.size() != out->dimensions_) continue;  // cannot happen: one embedder per index
+    out->documents_.push_back({r[2].value_or(""), r[3].value_or(""), r[4].value_or(""), 0});
+    out->vectors_.insert(out->vectors_.end(), v.begin(), v.end());
+  }
+  return std::shared_ptr<const SchemaVectors>(std::move(out));
+}
+
+std::vector<VectorHit> SchemaVectors::nearest(const std::vector<float>& query, size_t k) const {
+  std::vector<VectorHit> hits;
+  if (query.size() != dimensions_ || dimensions_ == 0 || k == 0) return hits;
+  std::vector<std::pair<float, size_t>> scored(documents_.size());
+  for (size_t d = 0; d < documents_.size(); ++d) {
+    const float* v = vectors_.data() + d * dimensions_;
+    // Eight sums side by side: the compiler keeps them in SIMD registers (one sum would have
+    // to be added to in order, one float at a time).
+    float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= dimensions_; i += 8) {
+      for (size_t j = 0; j < 8; ++j) sums[j] += v[i + j] * query[i + j];
+    }
+    float dot = 0;
+    for (; i < dimensions_; ++i) dot += v[i] * query[i];
+    for (const float s : sums) dot += s;
+    scored[d] = {dot, d};
+  }
+  // Documents are in name order, so the index breaks ties by name.
+  const auto by_score = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  const size_t n = std::min(k, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
+                    by_score);
+  for (size_t i = 0; i < n; ++i) {
+    VectorHit hit = documents_[scored[i].second];
+    hit.similarity = scored[i].first;
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+Result<std::shared_ptr<const SchemaVectors>> SchemaVectorCache::get(
+    pg::Connection& store, const std::string& store_schema) {
+  auto version = schema_index_version(store, store_schema);
+  if (!version) return version.error();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [schema, vectors] : loaded_) {
+      if (schema == store_schema && vectors->version() == *version) return vectors;
+    }
+  }
+  auto vectors = SchemaVectors::load(store, store_schema);
+  if (!vectors) return vectors.error();
+  std::lock_guard lock(mutex_);
+  std::erase_if(loaded_, [&](const auto& e) { return e.first == store_schema; });
+  loaded_.emplace_back(store_schema, *vectors);
+  return *vectors;
+}
+
+Result<std::vector<VectorHit>> nearest_in_store(pg::Connection& store,
+                                                const std::string& store_schema,
+                                                const std::vector<float>& query, size_t k) {
+  // UNTESTED: needs pgvector. The cast matches the HNSW index's expression (write_schema_index).
+  const std::string n = std::to_string(query.size());
+  auto rows = store.query(
+      "SELECT table_schema, table_name, column_name, 1 - (embedding::vector(" + n +
+          ") <=> $1::vector(" + n + ")) FROM " + pg::quote_ident(store_schema) +
+          ".schema_documents WHERE embedding IS NOT NULL AND array_length(embedding, 1) = " + n +
+          " ORDER BY embedding::vector(" + n + ") <=> $1::vector(" + n + ") LIMIT " +
+          std::to_string(k),
+      {vector_literal(query)});
+  if (!rows)
+    return Error{rows.error().code, "searching the schema vectors: " + rows.error().message};
+  std::vector<VectorHit> hits;
+  for (const auto& r : rows->rows) {
+    hits.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or(""),
+                    std::strtod(r[3].value_or("0").c_str(), nullptr)});
+  }
+  std::stable_sort(hits.begin(), hits.end(), better);
+  return hits;
+}
+
+}  // namespace askdb::retrieval

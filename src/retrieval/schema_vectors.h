@@ -1,0 +1,78 @@
+// Schema vectors: the embeddings of the schema index's documents (one per table and column,
+// written by write_schema_index() with an embedder into schema_documents.embedding, a float4[];
+// migration 0004), searched by similarity to a question's embedding.
+//
+// The search runs in process: SchemaVectors holds every vector of one version of the index
+// (an exact scan; about 10,000 documents of 512 floats take well under a millisecond), and
+// SchemaVectorCache loads it once per version (catalog fingerprint and indexing time) and again
+// only after the index was rewritten. When the store has pgvector (CREATE EXTENSION vector),
+// write_schema_index() also builds an HNSW index on embedding::vector(N); nearest_in_store()
+// searches with it, for catalogs too big to hold in memory. That path is untested here (no
+// pgvector in Debian 12).
+//
+// SchemaVectors is immutable; SchemaVectorCache is thread-safe (one store Connection per
+// caller, as always).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "pg/connection.h"
+
+namespace askdb::retrieval {
+
+struct VectorHit {
+  std::string schema;
+  std::string table;
+  std::string column;  // "" for the table's own document
+  double similarity = 0;
+};
+
+class SchemaVectors {
+ public:
+  // Every embedded document of the index in `store_schema`; an empty SchemaVectors when the
+  // index was written without an embedder (or not at all).
+  static Result<std::shared_ptr<const SchemaVectors>> load(pg::Connection& store,
+                                                           const std::string& store_schema);
+
+  const std::string& version() const { return version_; }
+  const std::string& model() const { return model_; }  // the embedder's model(); "" when none
+  size_t dimensions() const { return dimensions_; }
+  size_t size() const { return documents_.size(); }
+
+  // The `k` documents most similar to `query` (a unit vector of dimensions() floats), best
+  // first, ties by name; empty when `query` has another length.
+  std::vector<VectorHit> nearest(const std::vector<float>& query, size_t k) const;
+
+ private:
+  std::string version_, model_;
+  size_t dimensions_ = 0;
+  std::vector<VectorHit> documents_;  // similarity unused
+  std::vector<float> vectors_;        // documents_.size() × dimensions_
+};
+
+// The version of the index in `store_schema` (fingerprint and indexing time); "" when none.
+Result<std::string> schema_index_version(pg::Connection& store, const std::string& store_schema);
+
+class SchemaVectorCache {
+ public:
+  // The vectors of the index in `store_schema` now: the ones loaded before when the index has
+  // not been rewritten since, else loaded afresh.
+  Result<std::shared_ptr<const SchemaVectors>> get(pg::Connection& store,
+                                                   const std::string& store_schema);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::shared_ptr<const SchemaVectors>>> loaded_;
+};
+
+// UNTESTED (needs pgvector): the same search as SchemaVectors::nearest() in PostgreSQL, with
+// the HNSW index write_schema_index() made. Error{kDatabase} when pgvector is not installed.
+Result<std::vector<VectorHit>> nearest_in_store(pg::Connection& store,
+                                                const std::string& store_schema,
+                                                const std::vector<float>& query, size_t k);
+
+}  // namespace askdb::retrieval
