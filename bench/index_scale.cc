@@ -15,6 +15,7 @@
 //   - peak RSS of this process and of the server process that wrote the index.
 //
 // Usage: bench_index_scale [--tables N] [--seed S] [--searches-per-question K] [--home DIR]
+//                          [--vectors builtin|none]  (builtin by default, as askdb indexes)
 //   --home DIR keeps the cluster in DIR (made there on the first run, with that run's --tables
 //   and --seed; later runs reuse it and skip the DDL).
 #include <sys/resource.h>
@@ -35,8 +36,11 @@
 #include "config/config.h"
 #include "pg/connection.h"
 #include "pg/embedded_cluster.h"
+#include "retrieval/builtin_embedder.h"
 #include "retrieval/catalog.h"
 #include "retrieval/schema_index.h"
+#include "retrieval/schema_vectors.h"
+#include "retrieval/wordnet.h"
 #include "store/migrations.h"
 
 namespace {
@@ -276,6 +280,7 @@ int fail(const std::string& what, const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool with_vectors = true;
   size_t relations = 10000;
   unsigned seed = 42;
   int repeats = 5;
@@ -286,6 +291,7 @@ int main(int argc, char** argv) {
     if (flag == "--seed") seed = static_cast<unsigned>(std::atol(argv[i + 1]));
     if (flag == "--searches-per-question") repeats = std::max(1, std::atoi(argv[i + 1]));
     if (flag == "--home") keep = argv[i + 1];
+    if (flag == "--vectors") with_vectors = std::string(argv[i + 1]) != "none";
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const Synthetic synthetic = make_catalog(relations, seed);
@@ -365,18 +371,23 @@ int main(int argc, char** argv) {
     const std::string fingerprint = retrieval::catalog_fingerprint(*catalog);
     std::printf("catalog_fingerprint: %.1f ms (%s)\n", ms_since(start), fingerprint.c_str());
 
+    // As askdb indexes by default: with the built-in embedder's vectors.
+    retrieval::BuiltinEmbedder builtin;
+    llm::Embedder* embedder = with_vectors ? &builtin : nullptr;
     auto backend = store->query("SELECT pg_backend_pid()");
     const std::string backend_pid = backend ? backend->rows[0][0].value_or("") : "";
     start = Clock::now();
-    if (auto st = retrieval::write_schema_index(*store, "askdb", *catalog); !st) {
+    if (auto st = retrieval::write_schema_index(*store, "askdb", *catalog, embedder); !st) {
       return void(rc = fail("write_schema_index", st.error()));
     }
     const double write_ms = ms_since(start);
     auto documents = store->query("SELECT documents FROM askdb.schema_index_state");
-    std::printf("write_schema_index: %.1f s for %s documents (target: 60 s for 10,000 tables)\n",
-                write_ms / 1000, documents ? documents->rows[0][0].value_or("?").c_str() : "?");
+    std::printf(
+        "write_schema_index (%s): %.1f s for %s documents (target: 60 s for 10,000 tables)\n",
+        embedder != nullptr ? embedder->describe().c_str() : "no vectors", write_ms / 1000,
+        documents ? documents->rows[0][0].value_or("?").c_str() : "?");
     start = Clock::now();
-    if (auto st = retrieval::write_schema_index(*store, "askdb", *catalog); !st) {
+    if (auto st = retrieval::write_schema_index(*store, "askdb", *catalog, embedder); !st) {
       return void(rc = fail("write_schema_index", st.error()));
     }
     std::printf("write_schema_index again (over the first): %.1f s\n", ms_since(start) / 1000);
@@ -385,12 +396,12 @@ int main(int argc, char** argv) {
     start = Clock::now();
     auto now = retrieval::load_catalog(*reader, {"askdb"});
     if (!now) return void(rc = fail("load_catalog", now.error()));
-    const std::string current = retrieval::catalog_fingerprint(*now);
+    const std::string current = retrieval::index_fingerprint(*now, embedder);
     auto indexed = retrieval::indexed_fingerprint(*store, "askdb");
     if (!indexed) return void(rc = fail("indexed_fingerprint", indexed.error()));
     const double decide_ms = ms_since(start);
     start = Clock::now();
-    auto refreshed = retrieval::refresh_schema_index(*store, "askdb", *now);
+    auto refreshed = retrieval::refresh_schema_index(*store, "askdb", *now, embedder);
     if (!refreshed) return void(rc = fail("refresh_schema_index", refreshed.error()));
     std::printf(
         "re-index with nothing changed: load_catalog + fingerprint + indexed_fingerprint %.0f ms "
@@ -398,13 +409,28 @@ int main(int argc, char** argv) {
         decide_ms, current == *indexed ? "unchanged, skipped" : "CHANGED", ms_since(start),
         *refreshed ? "WROTE" : "skipped");
 
+    // Searched as the pipeline searches: full text with WordNet's synonyms, and the vectors.
     const auto questions = make_questions(synthetic, seed);
+    const auto wordnet = retrieval::WordNet::load();
+    retrieval::SchemaVectorCache cache;
     std::vector<double> search_ms;
     size_t found = 0;
     for (int r = 0; r < repeats; ++r) {
       for (const auto& q : questions) {
         start = Clock::now();
-        auto hits = retrieval::search_schema(*store, "askdb", q);
+        retrieval::SchemaSearchOptions options;
+        options.wordnet = wordnet.get();
+        std::shared_ptr<const retrieval::SchemaVectors> vectors;
+        std::vector<float> question_vector;
+        if (embedder != nullptr) {
+          auto loaded = cache.get(*store, "askdb");
+          if (!loaded) return void(rc = fail("loading the vectors", loaded.error()));
+          vectors = *loaded;
+          question_vector = builtin.embed_text(q);
+          options.vectors = vectors.get();
+          options.question_vector = &question_vector;
+        }
+        auto hits = retrieval::search_schema(*store, "askdb", q, options);
         search_ms.push_back(ms_since(start));
         if (!hits) return void(rc = fail("search_schema", hits.error()));
         if (r == 0 && !hits->empty()) ++found;

@@ -100,7 +100,10 @@ Part check_embedder(const Config& config, const llm::PriceTable& prices) {
   }
   if (*made == nullptr) {
     part.report = nullptr;
-    part.line = "Embeddings: none configured (embedding.provider); nothing to check";
+    part.line = config.embedding.provider == "none"
+                    ? "Embeddings: none (embedding.provider = none): the index has no vectors"
+                    : "Embeddings: askdb's built-in embedder (no embedding.provider set); "
+                      "nothing to call";
     return part;
   }
   llm::Embedder& embedder = **made;

@@ -198,11 +198,15 @@ struct Vectors {
   size_t dimensions = 0;
 };
 
-Result<Vectors> embed_documents(const Documents& d, llm::Embedder* embedder) {
+// The vectors of documents [from, to).
+Result<Vectors> embed_documents(const Documents& d, size_t from, size_t to,
+                                llm::Embedder* embedder) {
   Vectors out;
-  out.literals.resize(d.schema.size());
+  out.literals.resize(to - from);
   if (embedder == nullptr) return out;
-  auto embedded = embedder->embed(d.embedding_texts);
+  auto embedded = embedder->embed(
+      std::vector<std::string>(d.embedding_texts.begin() + static_cast<std::ptrdiff_t>(from),
+                               d.embedding_texts.begin() + static_cast<std::ptrdiff_t>(to)));
   if (!embedded) {
     return Error{embedded.error().code, "embedding failed: " + embedded.error().message};
   }
@@ -214,7 +218,7 @@ Result<Vectors> embed_documents(const Documents& d, llm::Embedder* embedder) {
     std::string literal = "{";
     char buf[32];
     for (size_t k = 0; k < v.size(); ++k) {
-      std::snprintf(buf, sizeof buf, "%s%.9g", k > 0 ? "," : "", static_cast<double>(v[k]));
+      std::snprintf(buf, sizeof buf, "%s%.7g", k > 0 ? "," : "", static_cast<double>(v[k]));
       literal += buf;
     }
     out.literals[i] = literal + "}";
@@ -248,23 +252,37 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
     }
   }
   const Documents d = documents_of(catalog);
-  auto vectors = embed_documents(d, embedder);
-  if (!vectors) return fail(vectors.error());
   if (auto st = store.exec("DELETE FROM " + s + ".schema_documents; DELETE FROM " + s +
                            ".schema_terms; DELETE FROM " + s + ".schema_index_state");
       !st) {
     return fail(st.error());
   }
-  auto inserted = store.query(
-      "INSERT INTO " + s +
-          ".schema_documents (table_schema, table_name, column_name, name_words, detail_words, "
-          "embedding) SELECT a, b, c, e, f, nullif(g, '')::float4[] "
-          "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
-          "AS u(a, b, c, e, f, g)",
-      {text_array_literal(d.schema), text_array_literal(d.table), text_array_literal(d.column),
-       text_array_literal(d.name_words), text_array_literal(d.detail_words),
-       text_array_literal(vectors->literals)});
-  if (!inserted) return fail(inserted.error());
+  // In slices, embedded as they go: a 10,000-table catalog has a quarter of a million
+  // documents, whose vectors in one statement would take gigabytes on both sides.
+  constexpr size_t kSlice = 4096;
+  std::string model;
+  size_t dimensions = 0;
+  for (size_t from = 0; from < d.schema.size(); from += kSlice) {
+    const size_t to = std::min(d.schema.size(), from + kSlice);
+    auto vectors = embed_documents(d, from, to, embedder);
+    if (!vectors) return fail(vectors.error());
+    model = vectors->model;
+    dimensions = std::max(dimensions, vectors->dimensions);
+    const auto slice = [from, to](const std::vector<std::string>& all) {
+      return text_array_literal(
+          std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                   all.begin() + static_cast<std::ptrdiff_t>(to)));
+    };
+    auto inserted = store.query(
+        "INSERT INTO " + s +
+            ".schema_documents (table_schema, table_name, column_name, name_words, "
+            "detail_words, embedding) SELECT a, b, c, e, f, nullif(g, '')::float4[] "
+            "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            "AS u(a, b, c, e, f, g)",
+        {slice(d.schema), slice(d.table), slice(d.column), slice(d.name_words),
+         slice(d.detail_words), text_array_literal(vectors->literals)});
+    if (!inserted) return fail(inserted.error());
+  }
   // A tsvector holds each lexeme once, and `||` merges: each word counts once per document
   // without a DISTINCT (which sorted every document's every word).
   auto terms = store.query("INSERT INTO " + s +
@@ -277,15 +295,15 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
   auto state = store.query(
       "INSERT INTO " + s +
           ".schema_index_state (fingerprint, documents, embedding_model) VALUES ($1, $2, $3)",
-      {fingerprint, std::to_string(d.schema.size()), vectors->model});
+      {fingerprint, std::to_string(d.schema.size()), model});
   if (!state) return fail(state.error());
   // UNTESTED (no pgvector in Debian 12): with pgvector, an HNSW index for nearest_in_store().
   auto pgvector = store.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
   if (!pgvector) return fail(pgvector.error());
   if (!pgvector->rows.empty()) {
     std::string sql = "DROP INDEX IF EXISTS " + s + ".schema_documents_embedding_idx";
-    if (vectors->dimensions > 0) {
-      const std::string n = std::to_string(vectors->dimensions);
+    if (dimensions > 0) {
+      const std::string n = std::to_string(dimensions);
       sql += "; CREATE INDEX schema_documents_embedding_idx ON " + s +
              ".schema_documents USING hnsw ((embedding::vector(" + n +
              ")) vector_cosine_ops) WHERE array_length(embedding, 1) = " + n;

@@ -1,5 +1,7 @@
 #include "retrieval/schema_vectors.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -49,31 +51,55 @@ Result<std::string> schema_index_version(pg::Connection& store, const std::strin
 Result<std::shared_ptr<const SchemaVectors>> SchemaVectors::load(pg::Connection& store,
                                                                  const std::string& store_schema) {
   const std::string s = pg::quote_ident(store_schema);
-  // One statement, so one snapshot: the version and the vectors of one indexing.
-  auto rows = store.query(
-      "SELECT st.fingerprint || ' ' || st.indexed_at::text, st.embedding_model, d.table_schema, "
-      "d.table_name, d.column_name, d.embedding FROM " +
-      s + ".schema_index_state st LEFT JOIN " + s +
-      ".schema_documents d ON d.embedding IS NOT NULL "
-      "ORDER BY d.table_schema, d.table_name, d.column_name");
-  if (!rows) {
-    return Error{rows.error().code, "loading the schema vectors failed: " + rows.error().message};
+  // One snapshot for the version and every page of vectors (a REPEATABLE READ transaction of
+  // its own when the connection has none open), read a page at a time: a 10,000-table
+  // catalog's vectors as one result would take a gigabyte of text.
+  const bool own_transaction = PQtransactionStatus(store.raw()) == PQTRANS_IDLE;
+  const auto done = [&](auto result) {
+    if (own_transaction) (void)store.exec(result ? "COMMIT" : "ROLLBACK");
+    return result;
+  };
+  using Loaded = Result<std::shared_ptr<const SchemaVectors>>;
+  const auto failed = [&](const Error& e) {
+    return done(Loaded(Error{e.code, "loading the schema vectors failed: " + e.message}));
+  };
+  if (own_transaction) {
+    if (auto st = store.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st) {
+      return failed(st.error());
+    }
   }
   auto out = std::make_shared<SchemaVectors>();
-  if (!rows->rows.empty()) {
-    out->version_ = rows->rows[0][0].value_or("");
-    out->model_ = rows->rows[0][1].value_or("");
+  auto state = store.query("SELECT fingerprint || ' ' || indexed_at::text, embedding_model FROM " +
+                           s + ".schema_index_state");
+  if (!state) return failed(state.error());
+  if (!state->rows.empty()) {
+    out->version_ = state->rows[0][0].value_or("");
+    out->model_ = state->rows[0][1].value_or("");
   }
+  constexpr int kPage = 4096;
+  std::vector<std::string> after = {"", "", ""};  // the last key read
   std::vector<float> v;
-  for (const auto& r : rows->rows) {
-    v.clear();
-    if (!parse_floats(r[5].value_or(""), v) || v.empty()) continue;
-    if (out->dimensions_ == 0) out->dimensions_ = v.size();
-    if (v.size() != out->dimensions_) continue;  // cannot happen: one embedder per index
-    out->documents_.push_back({r[2].value_or(""), r[3].value_or(""), r[4].value_or(""), 0});
-    out->vectors_.insert(out->vectors_.end(), v.begin(), v.end());
+  for (bool first = true;; first = false) {
+    auto rows = store.query(
+        "SELECT table_schema, table_name, column_name, embedding FROM " + s +
+            ".schema_documents WHERE embedding IS NOT NULL" +
+            (first ? "" : " AND (table_schema, table_name, column_name) > ($1, $2, $3)") +
+            " ORDER BY table_schema, table_name, column_name LIMIT " + std::to_string(kPage),
+        first ? std::vector<pg::Cell>{} : std::vector<pg::Cell>{after[0], after[1], after[2]});
+    if (!rows) return failed(rows.error());
+    for (const auto& r : rows->rows) {
+      v.clear();
+      if (!parse_floats(r[3].value_or(""), v) || v.empty()) continue;
+      if (out->dimensions_ == 0) out->dimensions_ = v.size();
+      if (v.size() != out->dimensions_) continue;  // cannot happen: one embedder per index
+      out->documents_.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or(""), 0});
+      out->vectors_.insert(out->vectors_.end(), v.begin(), v.end());
+    }
+    if (rows->rows.size() < static_cast<size_t>(kPage)) break;
+    const auto& last = rows->rows.back();
+    after = {last[0].value_or(""), last[1].value_or(""), last[2].value_or("")};
   }
-  return std::shared_ptr<const SchemaVectors>(std::move(out));
+  return done(Loaded(std::shared_ptr<const SchemaVectors>(std::move(out))));
 }
 
 std::vector<VectorHit> SchemaVectors::nearest(const std::vector<float>& query, size_t k) const {

@@ -7,13 +7,13 @@
 // data.noun, noun.exc and the same for verbs); a word is first brought to its base form the way
 // WordNet's own morphy() does (exception lists, then suffix rules: "countries" → country).
 //
-// Immutable after load(); thread-safe.
+// The files are mapped into memory and searched (they are sorted), not read: loading costs
+// nothing, which matters to a one-question `askdb ask`. Immutable after load(); thread-safe.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace askdb::retrieval {
@@ -27,7 +27,7 @@ class WordNet {
   static std::shared_ptr<const WordNet> load(const std::string& dir = kDefaultDir);
 
   // True when the database was read.
-  bool available() const { return !index_.empty(); }
+  bool available() const { return !pos_.empty(); }
 
   // The single-word synonyms of `word` (lower case, ASCII) in the first `senses` senses of each
   // part of speech, nouns first, in WordNet's order, without `word`'s own base form and without
@@ -35,16 +35,32 @@ class WordNet {
   std::vector<std::string> synonyms(std::string_view word, size_t senses = 1) const;
 
  private:
-  struct Pos {
-    std::string data;  // data.<pos>, whole: a synset's offset is its byte offset here
-    std::unordered_map<std::string, std::string> exceptions;  // inflected form → base form
-  };
-  // The base forms of `word` that the part of speech's index holds.
-  std::vector<std::string> base_forms(const Pos& pos, char tag, const std::string& word) const;
+  // A database file mapped into memory (read-only, shared with the page cache): nothing is read
+  // at load, and a lookup touches a few pages.
+  class Mapped {
+   public:
+    Mapped() = default;
+    Mapped(const Mapped&) = delete;
+    Mapped& operator=(const Mapped&) = delete;
+    ~Mapped();
+    bool open(const std::string& path);
+    std::string_view text() const { return {data_, size_}; }
 
-  std::vector<Pos> pos_;  // noun, verb
-  // "n:word" / "v:word" → the offsets of its synsets, most frequent sense first.
-  std::unordered_map<std::string, std::vector<size_t>> index_;
+   private:
+    const char* data_ = nullptr;
+    size_t size_ = 0;
+  };
+  struct Pos {
+    char tag;           // 'n', 'v'
+    Mapped index;       // index.<pos>: "lemma pos synset_cnt ..." lines, sorted by lemma
+    Mapped data;        // data.<pos>: a synset's offset is its byte offset here
+    Mapped exceptions;  // <pos>.exc: "inflected base..." lines, sorted
+  };
+  // The synset offsets of `lemma` in `pos`, most frequent sense first; empty when unknown.
+  static std::vector<size_t> offsets(const Pos& pos, std::string_view lemma);
+  // The base forms of `word` that the part of speech's index holds.
+  static std::vector<std::string> base_forms(const Pos& pos, const std::string& word);
+  std::vector<std::unique_ptr<Pos>> pos_;  // noun, verb; empty when not installed
 };
 
 }  // namespace askdb::retrieval
