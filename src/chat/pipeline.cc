@@ -160,6 +160,12 @@ Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& his
     ranking.fallback = "no app store is at hand for the schema index";
     return ranking;
   }
+  if (deps_.index_problem) {
+    if (std::string problem = deps_.index_problem(); !problem.empty()) {
+      ranking.fallback = std::move(problem);
+      return ranking;  // already logged when it arose
+    }
+  }
   auto lease = deps_.store_pool->acquire();
   if (!lease) {
     ranking.fallback = lease.error().message;

@@ -99,6 +99,9 @@ struct PipelineDeps {
   // tables are ranked by word overlap instead (and the log says why).
   pg::Pool* store_pool = nullptr;
   std::string store_schema;
+  // Why the index cannot be trusted now (it could not be brought up to date), or "": then
+  // tables are ranked by word overlap, which sees the whole current catalog.
+  std::function<std::string()> index_problem;
   // Vectors (retrieval/schema_vectors.h): the question is embedded with `embedder` (the one the
   // index was written with) and the index's vectors, loaded once per version, join the ranking.
   // Null: full text only.

@@ -94,7 +94,13 @@ void Workspace::log_index_report(const retrieval::IndexReport& report) {
 Result<retrieval::Catalog> Workspace::load_target_catalog(pg::Connection& conn) const {
   auto catalog = retrieval::load_catalog(conn, {config_.store.schema});
   if (!catalog) return catalog.error();
-  retrieval::remove_private(*catalog, privacy_);
+  const retrieval::Removed removed = retrieval::remove_private(*catalog, privacy_);
+  for (const auto& rule : removed.unmatched) {
+    spdlog::warn(
+        "retrieval.private: \"{}\" matches no table or column the role can read; check "
+        "its spelling (schema.table or schema.table.column)",
+        rule);
+  }
   return catalog;
 }
 
@@ -127,11 +133,20 @@ Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   auto lease = store_pool_->acquire();
   if (!lease) return lease.error();
   if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
+  // What other replicas were taught since.
+  const store::VerifiedExampleStore examples(config_.store.schema);
+  if (auto learned = examples.list_verified_examples(**lease)) use_learned_examples(*learned);
   auto report = retrieval::update_index(**lease, config_.store.schema, &**target, *catalog,
                                         index_options(force));
-  if (!report) return report.error();
+  // The new catalog is used either way: when the index could not follow it, tables are ranked
+  // by word overlap over the new catalog until it can.
+  catalog_.replace(std::move(*catalog));
+  if (!report) {
+    set_index_problem("the index could not be brought up to date (" + report.error().message +
+                      "); askdb ranks tables by word overlap until askdb index succeeds");
+    return report.error();
+  }
   set_index_problem("");
-  catalog_.replace(std::move(*catalog));  // another replica may have indexed it already
   return report;
 }
 
@@ -221,6 +236,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   deps.knowledge = &ws->knowledge_;
   deps.store_pool = ws->store_pool_.get();
   deps.store_schema = config.store.schema;
+  deps.index_problem = [ws = ws.get()] { return ws->index_problem(); };
   deps.embedder = ws->embedder_.get();
   deps.vectors = &ws->vectors_;
   deps.wordnet = ws->wordnet_.get();

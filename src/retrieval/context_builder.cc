@@ -294,9 +294,19 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
   ctx.glossary = std::string(trim(ctx.glossary));
 
   // Values the question names, within an eighth: the exact literals to compare with.
+  // Only of columns the catalog has: an index written before a column was made private (or
+  // dropped) must not bring its values back.
+  const auto in_catalog = [&catalog](const ValueHit& hit) {
+    return std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const CatalogTable& t) {
+      return t.schema == hit.schema && t.name == hit.table &&
+             std::any_of(t.columns.begin(), t.columns.end(),
+                         [&](const CatalogColumn& c) { return c.name == hit.column; });
+    });
+  };
   std::vector<ValueHit> values;
   if (options.values != nullptr) {
     for (const ValueHit& hit : *options.values) {
+      if (!in_catalog(hit)) continue;
       values.push_back(hit);
       if (estimate_tokens(render_value_hits(values)) > budget / 8) {
         values.pop_back();
@@ -389,9 +399,7 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
   ctx.schema = std::string(trim(ctx.schema));
   // Only the values of tables shown: a literal of a table the LLM cannot see only misleads.
   for (const ValueHit& hit : values) {
-    if (ctx.has_table(qualified_name(hit.schema, hit.table))) {
-      ctx.value_hits.push_back(hit);
-    }
+    if (ctx.has_table(qualified_name(hit.schema, hit.table))) ctx.value_hits.push_back(hit);
   }
   ctx.values = std::string(trim(render_value_hits(ctx.value_hits)));
   ctx.tokens = estimate_tokens(ctx.schema) + estimate_tokens(ctx.values) +

@@ -1,8 +1,9 @@
 // The indexer: keeps the knowledge index in the app store — the schema's tables and columns
 // (schema_index.h) and the values of its categorical columns (value_index.h) — in step with the
 // target database's catalog. Both are rewritten when the catalog's fingerprint differs from the
-// one indexed last, or when asked to, and left alone otherwise, so checking at every start (and
-// now and then while serving) costs one query. (Values that change while the catalog does not
+// one indexed last, or when asked to, and left alone otherwise: checking costs reading the
+// catalog (a few milliseconds for a small database, about 0.6 s for 10,000 tables) and one
+// query. (Values that change while the catalog does not
 // are picked up by the next rewrite: askdb index, or a schema change.)
 //
 // Thread-safety: functions only; two processes indexing at once take turns (advisory lock).

@@ -10,7 +10,9 @@ namespace askdb::retrieval {
 namespace {
 
 bool glob(const std::string& pattern, std::string_view name) {
-  return fnmatch(pattern.c_str(), std::string(name).c_str(), 0) == 0;
+  // Case folded: "Customers.Email" is meant to cover customers.email, and hiding too much is
+  // the safe mistake.
+  return fnmatch(pattern.c_str(), std::string(name).c_str(), FNM_CASEFOLD) == 0;
 }
 
 std::vector<std::string> split_rules(std::string_view text) {
@@ -72,6 +74,25 @@ Result<PrivacyRules> parse_privacy_rules(std::string_view text) {
 Removed remove_private(Catalog& catalog, const PrivacyRules& rules) {
   Removed removed;
   if (rules.empty()) return removed;
+  const auto joined = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ".") + p;
+    return out;
+  };
+  for (const auto& rule : rules.tables) {
+    const bool any = std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const auto& t) {
+      return glob(rule[0], t.schema) && glob(rule[1], t.name);
+    });
+    if (!any) removed.unmatched.push_back(joined(rule));
+  }
+  for (const auto& rule : rules.columns) {
+    const bool any = std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const auto& t) {
+      return glob(rule[0], t.schema) && glob(rule[1], t.name) &&
+             std::any_of(t.columns.begin(), t.columns.end(),
+                         [&](const CatalogColumn& c) { return glob(rule[2], c.name); });
+    });
+    if (!any) removed.unmatched.push_back(joined(rule));
+  }
   auto& tables = catalog.tables;
   const size_t before = tables.size();
   tables.erase(std::remove_if(tables.begin(), tables.end(),

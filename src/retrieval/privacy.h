@@ -1,9 +1,11 @@
 // Private data (PII): tables and columns the configuration marks private
 // (`retrieval.private`) are taken out of the catalog as soon as it is read, so they are never
-// indexed, sampled for values, or shown to the LLM or in the schema browser. (Refusing queries
-// that touch them is the guard's part of the same policy.)
+// indexed, sampled for values, or shown to the LLM or in the schema browser. This hides them;
+// it does not stop a query that names them (refusing such queries is the guard's part of the
+// policy, still to come), so the read-only role's privileges remain the hard limit. A view
+// that shows a private column under its own name needs a rule of its own.
 //
-// A rule is a glob over qualified names, `*` matching any run of characters:
+// A rule is a glob over qualified names, case folded, `*` matching any run of characters:
 //   "public.customers"          the table (two parts: schema.table)
 //   "public.customers.email"    one column (three parts: schema.table.column)
 //   "*.*.ssn", "hr.*"           every ssn column; every table of schema hr
@@ -39,6 +41,7 @@ Result<PrivacyRules> parse_privacy_rules(std::string_view text);
 struct Removed {
   size_t tables = 0;
   size_t columns = 0;
+  std::vector<std::string> unmatched;  // rules that matched nothing (a typo hides nothing)
 };
 Removed remove_private(Catalog& catalog, const PrivacyRules& rules);
 

@@ -195,7 +195,6 @@ namespace {
 struct Vectors {
   std::vector<std::string> literals;
   std::string model;
-  size_t dimensions = 0;
 };
 
 // The vectors of documents [from, to).
@@ -214,7 +213,6 @@ Result<Vectors> embed_documents(const Documents& d, size_t from, size_t to,
   for (size_t i = 0; i < out.literals.size() && i < embedded->vectors.size(); ++i) {
     const auto& v = embedded->vectors[i];
     if (v.empty()) continue;
-    out.dimensions = v.size();
     std::string literal = "{";
     char buf[32];
     for (size_t k = 0; k < v.size(); ++k) {
@@ -261,13 +259,11 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
   // documents, whose vectors in one statement would take gigabytes on both sides.
   constexpr size_t kSlice = 4096;
   std::string model;
-  size_t dimensions = 0;
   for (size_t from = 0; from < d.schema.size(); from += kSlice) {
     const size_t to = std::min(d.schema.size(), from + kSlice);
     auto vectors = embed_documents(d, from, to, embedder);
     if (!vectors) return fail(vectors.error());
     model = vectors->model;
-    dimensions = std::max(dimensions, vectors->dimensions);
     const auto slice = [from, to](const std::vector<std::string>& all) {
       return text_array_literal(
           std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(from),
@@ -297,19 +293,6 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
           ".schema_index_state (fingerprint, documents, embedding_model) VALUES ($1, $2, $3)",
       {fingerprint, std::to_string(d.schema.size()), model});
   if (!state) return fail(state.error());
-  // UNTESTED (no pgvector in Debian 12): with pgvector, an HNSW index for nearest_in_store().
-  auto pgvector = store.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
-  if (!pgvector) return fail(pgvector.error());
-  if (!pgvector->rows.empty()) {
-    std::string sql = "DROP INDEX IF EXISTS " + s + ".schema_documents_embedding_idx";
-    if (dimensions > 0) {
-      const std::string n = std::to_string(dimensions);
-      sql += "; CREATE INDEX schema_documents_embedding_idx ON " + s +
-             ".schema_documents USING hnsw ((embedding::vector(" + n +
-             ")) vector_cosine_ops) WHERE array_length(embedding, 1) = " + n;
-    }
-    if (auto st = store.exec(sql); !st) return fail(st.error());
-  }
   if (auto st = store.exec("COMMIT"); !st) return fail(st.error());
   // Fresh statistics: without them the planner guesses the search joins hundreds of thousands
   // of rows, and spends longer compiling it (JIT) than running it. VACUUM moves the rows just

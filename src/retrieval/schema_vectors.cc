@@ -23,21 +23,6 @@ bool parse_floats(const std::string& text, std::vector<float>& out) {
   return true;
 }
 
-std::string vector_literal(const std::vector<float>& v) {
-  std::string out = "[";
-  char buf[32];
-  for (size_t i = 0; i < v.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%s%.9g", i > 0 ? "," : "", static_cast<double>(v[i]));
-    out += buf;
-  }
-  return out + "]";
-}
-
-bool better(const VectorHit& a, const VectorHit& b) {
-  if (a.similarity != b.similarity) return a.similarity > b.similarity;
-  return std::tie(a.schema, a.table, a.column) < std::tie(b.schema, b.table, b.column);
-}
-
 }  // namespace
 
 Result<std::string> schema_index_version(pg::Connection& store, const std::string& store_schema) {
@@ -139,41 +124,24 @@ Result<std::shared_ptr<const SchemaVectors>> SchemaVectorCache::get(
     pg::Connection& store, const std::string& store_schema) {
   auto version = schema_index_version(store, store_schema);
   if (!version) return version.error();
-  {
+  const auto cached = [&]() -> std::shared_ptr<const SchemaVectors> {
     std::lock_guard lock(mutex_);
     for (const auto& [schema, vectors] : loaded_) {
       if (schema == store_schema && vectors->version() == *version) return vectors;
     }
-  }
+    return nullptr;
+  };
+  if (auto vectors = cached()) return vectors;
+  // After a re-index every question in flight misses at once: one loads (hundreds of MB for a
+  // large catalog), the others wait for it and take its result.
+  std::lock_guard load(loading_);
+  if (auto vectors = cached()) return vectors;
   auto vectors = SchemaVectors::load(store, store_schema);
   if (!vectors) return vectors.error();
   std::lock_guard lock(mutex_);
   std::erase_if(loaded_, [&](const auto& e) { return e.first == store_schema; });
   loaded_.emplace_back(store_schema, *vectors);
   return *vectors;
-}
-
-Result<std::vector<VectorHit>> nearest_in_store(pg::Connection& store,
-                                                const std::string& store_schema,
-                                                const std::vector<float>& query, size_t k) {
-  // UNTESTED: needs pgvector. The cast matches the HNSW index's expression (write_schema_index).
-  const std::string n = std::to_string(query.size());
-  auto rows = store.query(
-      "SELECT table_schema, table_name, column_name, 1 - (embedding::vector(" + n +
-          ") <=> $1::vector(" + n + ")) FROM " + pg::quote_ident(store_schema) +
-          ".schema_documents WHERE embedding IS NOT NULL AND array_length(embedding, 1) = " + n +
-          " ORDER BY embedding::vector(" + n + ") <=> $1::vector(" + n + ") LIMIT " +
-          std::to_string(k),
-      {vector_literal(query)});
-  if (!rows)
-    return Error{rows.error().code, "searching the schema vectors: " + rows.error().message};
-  std::vector<VectorHit> hits;
-  for (const auto& r : rows->rows) {
-    hits.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or(""),
-                    std::strtod(r[3].value_or("0").c_str(), nullptr)});
-  }
-  std::stable_sort(hits.begin(), hits.end(), better);
-  return hits;
 }
 
 }  // namespace askdb::retrieval

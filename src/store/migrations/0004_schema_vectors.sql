@@ -1,8 +1,7 @@
 -- The knowledge index, second part: each schema document's embedding (retrieval/schema_vectors.h)
 -- and its words unstemmed. The embedding is written by write_schema_index() with the embedder
 -- named in schema_index_state, and searched in process. A plain float4[] so that it works
--- without pgvector; when pgvector is installed, write_schema_index() adds an HNSW index on
--- embedding::vector(N) (N: the embedder's length).
+-- without pgvector (not packaged for Debian 12).
 --
 -- {{schema}} stands for the quoted schema name (store.schema).
 

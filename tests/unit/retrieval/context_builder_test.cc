@@ -117,6 +117,20 @@ TEST(ContextBuilder, AtLeastMinTablesAreTakenBelowTheFloor) {
             (std::vector<std::string>{"padding_1", "padding_2"}));
 }
 
+TEST(ContextBuilder, ValuesAreShownOnlyForColumnsTheCatalogHas) {
+  const Catalog catalog = shop();
+  // "email" is not in the catalog (private, say, since the values were indexed).
+  const std::vector<ValueHit> values = {{"public", "customers", "city", "São Paulo", false, 0.9},
+                                        {"public", "customers", "email", "a@b.c", false, 0.8}};
+  ContextOptions options;
+  options.values = &values;
+  const auto ctx = build_context(catalog, {}, "customers in sao paulo", options);
+  ASSERT_EQ(ctx.value_hits.size(), 1u);
+  EXPECT_EQ(ctx.value_hits[0].column, "city");
+  EXPECT_NE(ctx.values.find("'São Paulo'"), std::string::npos);
+  EXPECT_EQ(ctx.values.find("a@b.c"), std::string::npos);
+}
+
 TEST(ContextBuilder, Deterministic) {
   EXPECT_EQ(build_context(shop(), {}, "x", {}).schema, build_context(shop(), {}, "x", {}).schema);
 }

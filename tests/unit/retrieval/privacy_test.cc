@@ -58,6 +58,18 @@ TEST(Privacy, RemovesPrivateTablesColumnsAndTheKeysThatNameThem) {
   EXPECT_TRUE(c.tables[2].foreign_keys.empty());   // → hr.salaries is gone
   EXPECT_TRUE(c.tables[3].primary_key.empty());    // logins' key named email
   EXPECT_EQ(c.tables[0].primary_key, std::vector<std::string>{"customer_id"});
+  EXPECT_TRUE(removed.unmatched.empty());
+}
+
+TEST(Privacy, RulesIgnoreCaseAndTheOnesThatMatchNothingAreNamed) {
+  Catalog c;
+  c.tables.push_back(table("public", "customers", {"customer_id", "email"}));
+  auto rules = parse_privacy_rules("Public.Customers.EMAIL, public.custmers.phone");
+  ASSERT_TRUE(rules.ok());
+  const Removed removed = remove_private(c, *rules);
+  EXPECT_EQ(removed.columns, 1u);
+  EXPECT_EQ(c.tables[0].columns.size(), 1u);
+  EXPECT_EQ(removed.unmatched, std::vector<std::string>{"public.custmers.phone"});
 }
 
 }  // namespace
