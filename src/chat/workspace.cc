@@ -53,10 +53,7 @@ void Workspace::open_store() {
   auto lease = store_pool_->acquire();
   Status st = lease ? store::migrate(**lease, config_.store.schema) : Status(lease.error());
   if (st) {
-    const store::VerifiedExampleStore examples(config_.store.schema);
-    if (auto learned = examples.list_verified_examples(**lease)) {
-      use_learned_examples(*learned);
-    } else {
+    if (auto learned = reload_learned_examples(**lease); !learned) {
       spdlog::warn("could not read the verified examples: {}", learned.error().message);
     }
     auto target = pool_->acquire();
@@ -104,6 +101,15 @@ Result<retrieval::Catalog> Workspace::load_target_catalog(pg::Connection& conn) 
   return catalog;
 }
 
+Status Workspace::reload_learned_examples(pg::Connection& store) {
+  std::lock_guard lock(learn_mu_);
+  const store::VerifiedExampleStore examples(config_.store.schema);
+  auto learned = examples.list_verified_examples(store);
+  if (!learned) return learned.error();
+  use_learned_examples(*learned);
+  return ok_status();
+}
+
 void Workspace::use_learned_examples(const std::vector<store::VerifiedExample>& learned) {
   retrieval::Knowledge next = file_knowledge_;
   std::vector<retrieval::VerifiedExample> examples;
@@ -134,8 +140,7 @@ Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   if (!lease) return lease.error();
   if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
   // What other replicas were taught since.
-  const store::VerifiedExampleStore examples(config_.store.schema);
-  if (auto learned = examples.list_verified_examples(**lease)) use_learned_examples(*learned);
+  (void)reload_learned_examples(**lease);
   auto report = retrieval::update_index(**lease, config_.store.schema, &**target, *catalog,
                                         index_options(force));
   // The new catalog is used either way: when the index could not follow it, tables are ranked

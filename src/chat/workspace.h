@@ -48,9 +48,10 @@ class Workspace {
   // Why the schema index is not in use (tables are then ranked by word overlap); empty when
   // it is.
   std::string index_problem() const;
-  // Makes the pipeline use the knowledge files plus `learned` (verified examples from the
-  // store, newest first): what a thumbs up or askdb learn teaches is used by the next question.
-  void use_learned_examples(const std::vector<store::VerifiedExample>& learned);
+  // Makes the pipeline use the knowledge files plus the verified examples in the app store
+  // (newest first): what a thumbs up or askdb learn teaches is used by the next question.
+  // Reading and installing are one step, so two at once cannot install the older list.
+  Status reload_learned_examples(pg::Connection& store);
 
   // Reloads the catalog; re-indexes when it changed since the last index (or `force`), and
   // puts the new catalog in use. One refresh at a time.
@@ -73,6 +74,7 @@ class Workspace {
   // never fatal.
   void open_store();
   void set_index_problem(std::string problem);
+  void use_learned_examples(const std::vector<store::VerifiedExample>& learned);
   retrieval::IndexOptions index_options(bool force) const;
   static void log_index_report(const retrieval::IndexReport& report);
   // The catalog as the read-only role sees it, private tables and columns taken out.
@@ -83,6 +85,7 @@ class Workspace {
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::Pool> store_pool_;
   std::mutex refresh_mu_;
+  std::mutex learn_mu_;
   mutable std::mutex problem_mu_;
   std::string index_problem_;
   std::unique_ptr<llm::Provider> llm_;

@@ -71,9 +71,8 @@ asio::awaitable<void> handle_add_example(Exchange& ex, ServerContext& ctx) {
     co_return;
   }
   // Later questions are matched against it at once.
-  auto examples = co_await ctx.store(
-      [&](pg::Connection& conn) { return ctx.examples.list_verified_examples(conn); });
-  if (examples) ctx.workspace.use_learned_examples(*examples);
+  (void)co_await ctx.store(
+      [&](pg::Connection& conn) { return ctx.workspace.reload_learned_examples(conn); });
   json out = example_json({question, sql, store::ExampleSource::kApi});
   out["added"] = *added;
   out["rows"] = ran.rows.size();

@@ -327,9 +327,8 @@ asio::awaitable<void> handle_feedback(Exchange& ex, ServerContext& ctx) {
     co_return;
   }
   // A thumbs up teaches askdb: later questions are matched against it.
-  auto examples = co_await ctx.store(
-      [&](pg::Connection& conn) { return ctx.examples.list_verified_examples(conn); });
-  if (examples) ctx.workspace.use_learned_examples(*examples);
+  (void)co_await ctx.store(
+      [&](pg::Connection& conn) { return ctx.workspace.reload_learned_examples(conn); });
   ex.respond_json(200, store::feedback_json(**saved));
 }
 

@@ -85,16 +85,26 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
 // new table or column reaches the LLM without a restart. Runs until the event loop stops.
 asio::awaitable<void> refresh_catalog(ServerContext& ctx, std::chrono::seconds every) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  // After a failure the next try waits twice as long, up to an hour: a re-index that fails
+  // (the embedding provider down, say) is not repeated every minute.
+  std::chrono::seconds wait = every;
   for (;;) {
-    timer.expires_after(every);
+    timer.expires_after(wait);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     auto report =
         co_await chat::offload(&ctx.db_threads, [&ctx]() { return ctx.workspace.refresh(); });
     if (!report) {
-      spdlog::warn("could not check the catalog for changes: {}", report.error().message);
-    } else if (report->rewritten) {
+      wait = std::min<std::chrono::seconds>(wait * 2, std::chrono::hours(1));
+      spdlog::warn(
+          "could not check the catalog for changes: {}. askdb keeps answering with what it "
+          "has, and tries again in {} s; askdb index shows the problem.",
+          report.error().message, wait.count());
+      continue;
+    }
+    wait = every;
+    if (report->rewritten) {
       spdlog::info("the catalog changed: indexed {} tables, {} columns and {} values in {:.0f} ms",
                    report->tables, report->columns, report->values, report->ms);
     }
