@@ -450,14 +450,18 @@ int main(int argc, char** argv) {
       auto ws = open_workspace(config_file, json, exit_code);
       if (!ws) return exit_code;
       signals.watch([ws] { ws->release(); });
-      return run_learn(*ws, learn_question, learn_sql, json);
+      const int code = run_learn(*ws, learn_question, learn_sql, json);
+      ws->release();  // the signal watcher holds the workspace: stop the cluster now
+      return code;
     }
     if (*index || *context) {
       int exit_code = 0;
       auto ws = open_workspace(config_file, json, exit_code, /*update_index=*/!*index);
       if (!ws) return exit_code;
       signals.watch([ws] { ws->release(); });
-      return *index ? run_index(*ws, json) : run_context(*ws, question, json);
+      const int code = *index ? run_index(*ws, json) : run_context(*ws, question, json);
+      ws->release();  // the signal watcher holds the workspace: stop the cluster now
+      return code;
     }
     if (*check) {
       askdb::LoadOptions options;

@@ -318,5 +318,23 @@ TEST(Cli, IndexListsTheTablesItMayNotRead) {
       << text.out;
 }
 
+// Commands that start the embedded cluster stop it again when they end (the signal watcher's
+// hold on the workspace must not keep it running).
+TEST(Cli, IndexContextAndLearnStopTheClusterTheyStarted) {
+  testing::TempHome tmp("askdb-own-cluster");
+  auto env = testing::isolated_askdb_env(tmp.path());
+  const std::vector<std::vector<std::string>> commands = {
+      {"index"},
+      {"context", "How many stores are there?"},
+      {"learn", "--question", "How many stores are there?", "--sql",
+       "SELECT count(*) FROM stores"}};
+  for (const auto& command : commands) {
+    auto r = askdb(command, env);
+    EXPECT_EQ(r.exit_code, 0) << command[0] << ": " << r.err;
+    std::ifstream pidfile(tmp.path() + "/pgdata/postmaster.pid");
+    EXPECT_FALSE(pidfile.good()) << "askdb " << command[0] << " left its cluster running";
+  }
+}
+
 }  // namespace
 }  // namespace askdb
