@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 
+#include "core/text.h"
 #include "retrieval/schema_index.h"
 
 namespace askdb::retrieval {
@@ -49,17 +50,9 @@ class DoneCall final : public llm::Call {
 }  // namespace
 
 std::vector<std::string> content_words(std::string_view text) {
-  std::vector<std::string> out;
-  const std::string words = identifier_words(text);
-  size_t at = 0;
-  while (at < words.size()) {
-    size_t end = words.find(' ', at);
-    if (end == std::string::npos) end = words.size();
-    std::string w = words.substr(at, end - at);
-    if (!w.empty() && stop_words().count(w) == 0) out.push_back(std::move(w));
-    at = end + 1;
-  }
-  return out;
+  std::vector<std::string> words = split(identifier_words(text), ' ');
+  std::erase_if(words, [](const std::string& w) { return w.empty() || stop_words().count(w) > 0; });
+  return words;
 }
 
 std::string english_stem(std::string_view word) {

@@ -97,15 +97,8 @@ std::string fold_text(std::string_view text) {
 }
 
 std::vector<std::string> folded_words(std::string_view text) {
-  std::vector<std::string> words;
-  const std::string folded = fold_text(text);
-  size_t start = 0;
-  while (start < folded.size()) {
-    size_t end = folded.find(' ', start);
-    if (end == std::string::npos) end = folded.size();
-    words.push_back(folded.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> words = split(fold_text(text), ' ');
+  std::erase_if(words, [](const std::string& w) { return w.empty(); });
   return words;
 }
 
