@@ -20,7 +20,7 @@
 //   (--misses-of even|odd|all: of which half; all by default);
 //   --floor F, --max-tables N, --neighbour F, --cohesion F, --parents N, --min-tables N set
 //   ContextOptions' min_relative_score, max_tables, neighbour_share, schema_share,
-//   parents_of_top and min_tables;
+//   parents_of_top and min_tables; --whole-tables N, --wide-columns N their namesakes;
 //   --embedder builtin|none (builtin by default), --dims N, --trigrams F,
 //   --embedder-synonyms F set the built-in embedder; --wordnet DIR|none (as askdb: Debian's
 //   /usr/share/wordnet by default); --stem-only F,
@@ -229,15 +229,29 @@ std::string qualified(const std::string& schema, const std::string& table) {
   return retrieval::sql_identifier(schema) + "." + retrieval::sql_identifier(table);
 }
 
-// Whether the rendered schema shows `column` inside the CREATE statement of `table`.
-bool shows_column(const std::string& schema, const std::string& table, const std::string& column) {
+// Whether the rendered schema shows `column` inside the CREATE statement of `table`; with
+// `by_name_only`, only when a wide table names it in its "more columns" comment.
+bool shows_column(const std::string& schema, const std::string& table, const std::string& column,
+                  bool* by_name_only = nullptr) {
   for (const char* kind : {"CREATE TABLE ", "CREATE VIEW ", "CREATE MATERIALIZED VIEW "}) {
     const size_t at = schema.find(std::string(kind) + table + " (\n");
     if (at == std::string::npos) continue;
     const size_t end = schema.find("\n);", at);
     const std::string body =
         schema.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    return body.find("\n  " + retrieval::sql_identifier(column) + " ") != std::string::npos;
+    if (body.find("\n  " + retrieval::sql_identifier(column) + " ") != std::string::npos) {
+      return true;
+    }
+    // A wide table's other columns, named in one comment line ("-- 12 more columns, by name:
+    // a, b").
+    const size_t more = body.find(" more columns, by name: ");
+    if (more == std::string::npos) return false;
+    const std::string names =
+        ", " + body.substr(more + 24, body.find('\n', more) - more - 24) + ",";
+    const bool named =
+        names.find(", " + retrieval::sql_identifier(column) + ",") != std::string::npos;
+    if (named && by_name_only != nullptr) *by_name_only = true;
+    return named;
   }
   return false;
 }
@@ -248,6 +262,7 @@ struct Tally {
   std::vector<double> tokens;
   size_t questions = 0, all_tables = 0, all_columns = 0;
   size_t gold_tables = 0, found_tables = 0, gold_columns = 0, found_columns = 0;
+  size_t by_name_columns = 0;  // of found_columns: named only, in a compact table's comment
 
   void print(const char* title) const {
     const auto share = [](size_t a, size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
@@ -258,6 +273,10 @@ struct Tally {
     std::printf("  every gold column in the context: %.3f of %zu questions (%.3f of %zu columns)\n",
                 share(all_columns, questions), questions, share(found_columns, gold_columns),
                 gold_columns);
+    if (by_name_columns > 0) {
+      std::printf("    of the columns found, %zu shown by name only (a compact wide table)\n",
+                  by_name_columns);
+    }
     std::printf("  context tokens: median %.0f, p95 %.0f\n", percentile(tokens, 0.5),
                 percentile(tokens, 0.95));
     std::printf("  building the context: p50 %.3f ms, p99 %.3f ms\n", percentile(ms, 0.5),
@@ -282,6 +301,8 @@ int main(int argc, char** argv) {
   double cohesion = defaults.schema_share;
   int parents = static_cast<int>(defaults.parents_of_top);
   int min_tables = static_cast<int>(defaults.min_tables);
+  int whole_tables = static_cast<int>(defaults.whole_tables);
+  int wide_columns = static_cast<int>(defaults.wide_columns);
   retrieval::SchemaSearchOptions search;
   retrieval::BuiltinEmbedderOptions embedding;
   embedding.synonym_weight = 0;                                               // --embedder-synonyms
@@ -302,6 +323,8 @@ int main(int argc, char** argv) {
     if (flag == "--cohesion") cohesion = std::atof(argv[i + 1]);
     if (flag == "--parents") parents = std::atoi(argv[i + 1]);
     if (flag == "--min-tables") min_tables = std::atoi(argv[i + 1]);
+    if (flag == "--whole-tables") whole_tables = std::atoi(argv[i + 1]);
+    if (flag == "--wide-columns") wide_columns = std::atoi(argv[i + 1]);
     if (flag == "--embedder") embedder_name = argv[i + 1];
     if (flag == "--dims") embedding.dimensions = static_cast<size_t>(std::atoi(argv[i + 1]));
     if (flag == "--trigrams") embedding.trigram_weight = std::atof(argv[i + 1]);
@@ -452,6 +475,8 @@ int main(int argc, char** argv) {
   options.schema_share = cohesion;
   options.parents_of_top = static_cast<size_t>(parents);
   options.min_tables = static_cast<size_t>(min_tables);
+  options.whole_tables = static_cast<size_t>(whole_tables);
+  options.wide_columns = static_cast<size_t>(wide_columns);
   Tally pooled, alone, indexed, even, odd;
   if (!rank.empty()) {  // one question's ranking and context, then stop
     retrieval::SchemaSearchOptions these = search;
@@ -544,7 +569,13 @@ int main(int argc, char** argv) {
       for (const int c : gold.columns) {
         const std::string table = qualified(
             db.id, db.tables[static_cast<size_t>(db.column_table[static_cast<size_t>(c)])]);
-        if (shows_column(ctx.schema, table, db.columns[static_cast<size_t>(c)])) ++columns_found;
+        bool by_name_only = false;
+        if (shows_column(ctx.schema, table, db.columns[static_cast<size_t>(c)], &by_name_only)) {
+          ++columns_found;
+          if (by_name_only) {
+            for (Tally* each : tallies) ++each->by_name_columns;
+          }
+        }
       }
       for (Tally* each : tallies) {
         each->gold_columns += gold.columns.size();
@@ -566,8 +597,10 @@ int main(int argc, char** argv) {
   std::printf(
       "budget %d tokens (schema + examples + notes), no verified examples or notes; "
       "index ranking: floor %.2f of the best, at most %d tables, neighbour share %.2f, schema "
-      "share %.2f, parents of the top %d, at least %d tables\n",
-      budget, floor, max_tables, neighbour, cohesion, parents, min_tables);
+      "share %.2f, parents of the top %d, at least %d tables; the best %d whole, others wider than "
+      "%d columns compact\n",
+      budget, floor, max_tables, neighbour, cohesion, parents, min_tables, whole_tables,
+      wide_columns);
   std::printf(
       "search: stem-only %.2f, name coverage %.2f, synonyms %.2f; fusion: vector share %.2f, "
       "k %.0f, %zu vector candidates\n",

@@ -59,9 +59,17 @@ double table_score(const CatalogTable& t, const std::set<std::string>& question)
   return score;
 }
 
+// How a table may be shown (see ContextOptions::wide_columns).
+enum class Form {
+  kWhole,           // whole, or not at all
+  kWholeOrCompact,  // whole, or compact when only that fits
+  kCompactIfWide,   // compact when wide
+};
+
 // The tables the index ranked best (see ContextOptions::ranking), then, for each two of them
 // that no foreign key joins directly, a table that joins both (a link table, or one between).
-// `take(i, why)` adds table i when the budget allows.
+// `take(i, why, form)` adds table i when the budget allows: the best `options.whole_tables`
+// whole when they fit, the others compact when wide.
 template <class Take>
 void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& index,
                  const std::vector<TableHit>& ranking, const ContextOptions& options,
@@ -138,7 +146,8 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
     if (auto n = best_neighbour.find(i); n != best_neighbour.end()) {
       why += "; joins " + catalog.tables[n->second].qualified_name();
     }
-    take(i, why + ")");
+    take(i, why + ")",
+         best.size() < options.whole_tables ? Form::kWholeOrCompact : Form::kCompactIfWide);
     if (taken.count(i) > 0) best.push_back(i);
   }
   // What the best tables' foreign keys reference: the lookups a question about them needs.
@@ -146,8 +155,10 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
     for (const auto& fk : catalog.tables[best[b]].foreign_keys) {
       auto it = index.find(fk.ref_schema + "." + fk.ref_table);
       if (it != index.end()) {
-        take(it->second, "referenced by " + catalog.tables[best[b]].qualified_name() +
-                             ", one of the best ranked");
+        take(it->second,
+             "referenced by " + catalog.tables[best[b]].qualified_name() +
+                 ", one of the best ranked",
+             Form::kCompactIfWide);
       }
     }
   }
@@ -158,8 +169,10 @@ void take_ranked(const Catalog& catalog, const std::map<std::string, size_t>& in
       if (from.count(best[b]) > 0) continue;
       for (const size_t middle : from) {
         if (joins[middle].count(best[b]) > 0) {
-          take(middle, "joins " + catalog.tables[best[a]].qualified_name() + " and " +
-                           catalog.tables[best[b]].qualified_name());
+          take(middle,
+               "joins " + catalog.tables[best[a]].qualified_name() + " and " +
+                   catalog.tables[best[b]].qualified_name(),
+               Form::kCompactIfWide);
           break;
         }
       }
@@ -222,7 +235,7 @@ bool Context::has_table(std::string_view qualified_name) const {
 
 int estimate_tokens(std::string_view text) { return static_cast<int>((text.size() + 3) / 4); }
 
-std::string render_table(const CatalogTable& t) {
+std::string render_table(const CatalogTable& t, const std::set<std::string>* keep) {
   std::string out;
   // Comments on one line each: a line break would end the "--" comment and start SQL.
   if (!t.comment.empty()) out += "-- " + collapse_whitespace(t.comment) + "\n";
@@ -234,10 +247,17 @@ std::string render_table(const CatalogTable& t) {
          (is_view ? (t.kind == "view" ? "VIEW " : "MATERIALIZED VIEW ") : "") + t.qualified_name() +
          " (\n";
   std::vector<std::string> lines;
+  std::vector<const CatalogColumn*> shown;  // the columns of lines' first entries
+  std::vector<std::string> by_name_only;
   for (const auto& c : t.columns) {
+    if (keep != nullptr && keep->count(c.name) == 0) {
+      by_name_only.push_back(c.name);
+      continue;
+    }
     std::string line = "  " + sql_identifier(c.name) + " " + c.type;
     if (c.not_null && !is_view) line += " NOT NULL";
     lines.push_back(line);
+    shown.push_back(&c);
   }
   if (!t.primary_key.empty()) lines.push_back("  PRIMARY KEY (" + join(t.primary_key) + ")");
   for (const auto& fk : t.foreign_keys) {
@@ -251,8 +271,16 @@ std::string render_table(const CatalogTable& t) {
     out += lines[i];
     if (i + 1 < lines.size()) out += ",";
     // Column comments go after the comma, so the statement stays valid SQL.
-    if (i < t.columns.size() && !t.columns[i].comment.empty()) {
-      out += "  -- " + collapse_whitespace(t.columns[i].comment);
+    if (i < shown.size() && !shown[i]->comment.empty()) {
+      out += "  -- " + collapse_whitespace(shown[i]->comment);
+    }
+    out += "\n";
+  }
+  if (!by_name_only.empty()) {
+    // Inside the parentheses, so the names read as this table's.
+    out += "  -- " + std::to_string(by_name_only.size()) + " more columns, by name: ";
+    for (size_t i = 0; i < by_name_only.size(); ++i) {
+      out += (i == 0 ? "" : ", ") + sql_identifier(by_name_only[i]);
     }
     out += "\n";
   }
@@ -317,11 +345,17 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
 
   const int schema_budget = budget - estimate_tokens(ctx.examples) - estimate_tokens(ctx.glossary) -
                             estimate_tokens(render_value_hits(values));
-  std::vector<std::string> rendered;
+  // Each table as shown, rendered when first needed: a catalog of thousands of tables is not
+  // rendered whole for every question, only until it is clear it does not fit.
+  std::vector<std::string> rendered(catalog.tables.size());
+  const auto render = [&](size_t i) -> const std::string& {
+    if (rendered[i].empty()) rendered[i] = render_table(catalog.tables[i]);
+    return rendered[i];
+  };
   size_t total = 0;
-  for (const auto& t : catalog.tables) {
-    rendered.push_back(render_table(t));
-    total += rendered.back().size() + 1;
+  for (size_t i = 0;
+       i < catalog.tables.size() && static_cast<int>((total + 3) / 4) <= schema_budget; ++i) {
+    total += render(i).size() + 1;
   }
   std::map<size_t, std::vector<std::string>> chosen;  // table → why
   if (static_cast<int>((total + 3) / 4) <= schema_budget) {
@@ -334,18 +368,58 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
     for (size_t i = 0; i < catalog.tables.size(); ++i) {
       index[catalog.tables[i].schema + "." + catalog.tables[i].name] = i;
     }
+    // The columns a compact table still shows whole: its keys, the columns the index found
+    // the question's words in, and those holding a value the question names.
+    std::map<size_t, std::set<std::string>> keep;
+    for (size_t i = 0; i < catalog.tables.size(); ++i) {
+      const CatalogTable& t = catalog.tables[i];
+      keep[i].insert(t.primary_key.begin(), t.primary_key.end());
+      for (const auto& fk : t.foreign_keys) {
+        keep[i].insert(fk.columns.begin(), fk.columns.end());
+        auto it = index.find(fk.ref_schema + "." + fk.ref_table);
+        if (it != index.end())
+          keep[it->second].insert(fk.ref_columns.begin(), fk.ref_columns.end());
+      }
+    }
+    if (options.ranking != nullptr) {
+      for (const TableHit& hit : *options.ranking) {
+        auto it = index.find(hit.schema + "." + hit.name);
+        if (it != index.end()) keep[it->second].insert(hit.columns.begin(), hit.columns.end());
+      }
+    }
+    for (const ValueHit& hit : values) {
+      auto it = index.find(hit.schema + "." + hit.table);
+      if (it != index.end()) keep[it->second].insert(hit.column);
+    }
     std::set<size_t> taken;
     int used = 0;
-    auto take = [&](size_t i, std::string why) {
+    // Table i in `form`; compact means the columns in keep[i] whole, the others by name.
+    // Skipped when it does not fit.
+    auto take = [&](size_t i, std::string why, Form form = Form::kWhole) {
       if (taken.count(i) > 0) {
         chosen[i].push_back(std::move(why));
         return;
       }
-      const int cost = estimate_tokens(rendered[i]) + 1;
-      if (used + cost > schema_budget) return;
+      const CatalogTable& t = catalog.tables[i];
+      const bool wide = t.columns.size() > options.wide_columns;
+      const int whole_cost = estimate_tokens(render(i)) + 1;
+      if ((form != Form::kCompactIfWide || !wide) && used + whole_cost <= schema_budget) {
+        used += whole_cost;
+      } else if (wide && form != Form::kWhole) {
+        std::string compact = render_table(t, &keep[i]);
+        const int cost = estimate_tokens(compact) + 1;
+        if (used + cost > schema_budget) return;
+        used += cost;
+        rendered[i] = std::move(compact);
+        const auto by_name = std::count_if(t.columns.begin(), t.columns.end(), [&](const auto& c) {
+          return keep[i].count(c.name) == 0;
+        });
+        why += " (wide: " + std::to_string(by_name) + " of its columns by name only)";
+      } else {
+        return;
+      }
       taken.insert(i);
       chosen[i].push_back(std::move(why));
-      used += cost;
     };
     // First what the closest verified examples read: the LLM is asked to follow them, so it
     // needs their tables' columns.
@@ -391,7 +465,7 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
   }
   for (auto& [i, why] : chosen) {
     const CatalogTable& t = catalog.tables[i];
-    ctx.schema += rendered[i] + "\n";
+    ctx.schema += render(i) + "\n";
     ContextTable shown{t.qualified_name(), {}, std::move(why)};
     for (const auto& c : t.columns) shown.columns.push_back(c.name);
     ctx.tables.push_back(std::move(shown));

@@ -8,6 +8,7 @@
 // Pure function of its inputs; thread-safe.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,9 +38,14 @@ struct ContextOptions {
   size_t max_tables = 30;
   double neighbour_share = 0.5;  // of the best foreign-key neighbour's score, added to a table's
   // (a table the ranking does not name but a ranked one joins is a candidate with this alone)
-  double schema_share = 0.0;  // of the best other table's score in the same schema, added
-  size_t parents_of_top = 5;  // the tables the best N chosen tables' foreign keys reference
-  size_t min_tables = 12;     // the best N candidates are taken even below the floor
+  double schema_share = 0.0;   // of the best other table's score in the same schema, added
+  size_t parents_of_top = 10;  // the tables the best N chosen tables' foreign keys reference
+  size_t min_tables = 16;      // the best N candidates are taken even below the floor
+  // The best `whole_tables` ranked tables are shown whole when they fit; the others, when they
+  // have more than `wide_columns` columns, show only their keys and the columns the question
+  // names whole, and the rest by name (as does any wide table that does not fit whole).
+  size_t whole_tables = 5;
+  size_t wide_columns = 8;
   // Examples at least this similar to the question bring the tables their SQL reads (the LLM
   // is asked to follow them).
   double example_tables_similarity = 0.5;
@@ -70,8 +76,10 @@ struct Context {
 // Tokens as UTF-8 bytes / 4, rounded up: close enough for English and SQL.
 int estimate_tokens(std::string_view text);
 
-// One table as the prompt shows it.
-std::string render_table(const CatalogTable& table);
+// One table as the prompt shows it. With `keep`, only those columns are shown whole (name,
+// type, comment); the others are named in one comment line inside the statement, which costs
+// a wide table a fraction of its tokens.
+std::string render_table(const CatalogTable& table, const std::set<std::string>* keep = nullptr);
 
 Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::string_view question,
                       const ContextOptions& options);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/text.h"
+#include "retrieval/abbreviations.h"
 #include "retrieval/builtin_embedder.h"
 
 namespace askdb::retrieval {
@@ -51,13 +52,17 @@ Vocabulary vocabulary_of(const Catalog& catalog) {
   return v;
 }
 
-// A name's words, and after them the parts of each word written as two that the catalog also
-// has as words of their own ("countrylanguage" → "countrylanguage country language"), so that
-// the question's "languages of a country" finds it.
+// A name's words, and after them what each abbreviation stands for ("fname" → "fname first
+// name") and the parts of each word written as two that the catalog also has as words of its
+// own ("countrylanguage" → "countrylanguage country language"), so that the question's "first
+// names" and "languages of a country" find them.
 std::string name_words(const std::string& name, const Vocabulary& vocabulary) {
   std::string out = identifier_words(name);
   std::string parts;
   for (const std::string& w : split(out, ' ')) {
+    if (const std::string expanded = expand_abbreviation(w); !expanded.empty()) {
+      parts += " " + expanded;
+    }
     if (w.size() < 6) continue;
     size_t best = 0;  // the split whose shorter part is longest
     for (size_t i = 3; i + 3 <= w.size(); ++i) {
@@ -235,8 +240,8 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
   };
   if (auto st = store.exec("BEGIN"); !st) return fail(st.error());
   // One indexer at a time per store schema (two replicas starting together wait in turn).
-  auto locked = store.query("SELECT pg_advisory_xact_lock(hashtext($1))",
-                            {store_schema + ".schema_index"});
+  auto locked =
+      store.query("SELECT pg_advisory_xact_lock(hashtext($1))", {store_schema + ".schema_index"});
   if (!locked) return fail(locked.error());
   // Memory for the GIN indexes' pending lists, merged as the documents go in: with the default
   // 4 MB, a 10,000-table catalog's documents are merged in many small rounds.
@@ -323,7 +328,7 @@ Result<bool> refresh_schema_index(pg::Connection& store, const std::string& stor
 
 std::string index_fingerprint(const Catalog& catalog, const llm::Embedder* embedder) {
   // Bump the version whenever documents_of() or the tables change meaning.
-  constexpr const char* kDocumentsVersion = "documents-v2";
+  constexpr const char* kDocumentsVersion = "documents-v3";
   return catalog_fingerprint(catalog) + " " + kDocumentsVersion + " " +
          (embedder != nullptr ? embedder->model() : "no-vectors");
 }

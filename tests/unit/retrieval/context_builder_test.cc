@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 namespace askdb::retrieval {
 namespace {
@@ -115,6 +116,73 @@ TEST(ContextBuilder, AtLeastMinTablesAreTakenBelowTheFloor) {
   // Ties go by name: padding_2 before padding_3.
   EXPECT_EQ(names(build_context(catalog, {}, "x", options)),
             (std::vector<std::string>{"padding_1", "padding_2"}));
+}
+
+// flights() with a wide airlines table: its key, its name and 20 more columns.
+Catalog flights_with_wide_airlines() {
+  Catalog c = flights();
+  for (int i = 0; i < 20; ++i) {
+    c.tables[0].columns.push_back({"detail_" + std::to_string(i), "text", "what it is", false});
+  }
+  return c;
+}
+
+TEST(ContextBuilder, WideTablesBelowTheBestShowTheirKeysAndNamedColumnsWhole) {
+  const Catalog catalog = flights_with_wide_airlines();
+  const std::vector<TableHit> ranking = {{"public", "flights", 10, {}},
+                                         {"public", "airlines", 9, {"name"}}};
+  ContextOptions options;
+  options.token_budget = 800;
+  options.ranking = &ranking;
+  options.whole_tables = 1;
+  options.wide_columns = 8;
+  const auto compact = build_context(catalog, {}, "airline names", options);
+  ASSERT_TRUE(compact.has_table("airlines"));
+  // The key and the column the question names, whole; the rest by name.
+  EXPECT_NE(compact.schema.find("  airline_id integer,"), std::string::npos) << compact.schema;
+  EXPECT_NE(compact.schema.find("  name integer,"), std::string::npos) << compact.schema;
+  EXPECT_EQ(compact.schema.find("detail_3 text"), std::string::npos) << compact.schema;
+  EXPECT_NE(compact.schema.find("  -- 20 more columns, by name: detail_0, detail_1,"),
+            std::string::npos)
+      << compact.schema;
+  EXPECT_EQ(compact.schema.find("what it is"), std::string::npos);
+  // The columns are all listed for askdb context, and why says it is compact.
+  const auto& airlines = *std::find_if(compact.tables.begin(), compact.tables.end(),
+                                       [](const auto& t) { return t.name == "airlines"; });
+  EXPECT_EQ(airlines.columns.size(), 22u);
+  EXPECT_NE(airlines.why.front().find("20 of its columns by name only"), std::string::npos);
+
+  // Among the best, it is whole.
+  options.whole_tables = 2;
+  const auto whole = build_context(catalog, {}, "airline names", options);
+  EXPECT_NE(whole.schema.find("  detail_3 text,  -- what it is"), std::string::npos)
+      << whole.schema;
+  EXPECT_LT(compact.tokens, whole.tokens);
+}
+
+TEST(ContextBuilder, AWideTableThatDoesNotFitWholeIsShownCompact) {
+  const Catalog catalog = flights_with_wide_airlines();
+  const std::vector<TableHit> ranking = {{"public", "airlines", 10, {}}};
+  ContextOptions options;
+  options.ranking = &ranking;
+  options.token_budget = estimate_tokens(render_table(catalog.tables[0])) - 10;
+  const auto ctx = build_context(catalog, {}, "airlines", options);
+  EXPECT_TRUE(ctx.has_table("airlines")) << ctx.schema;
+  EXPECT_NE(ctx.schema.find("more columns, by name"), std::string::npos);
+  EXPECT_LE(ctx.tokens, options.token_budget);
+}
+
+TEST(ContextBuilder, ACompactTableIsStillOneValidStatement) {
+  CatalogTable t = flights_with_wide_airlines().tables[0];
+  t.comment = "Carriers";
+  const std::set<std::string> keep = {"airline_id"};
+  const std::string sql = render_table(t, &keep);
+  EXPECT_EQ(sql,
+            "-- Carriers\n-- about 10 rows\nCREATE TABLE airlines (\n  airline_id integer,\n"
+            "  PRIMARY KEY (airline_id)\n  -- 21 more columns, by name: name, detail_0, detail_1, "
+            "detail_2, detail_3, detail_4, detail_5, detail_6, detail_7, detail_8, detail_9, "
+            "detail_10, detail_11, detail_12, detail_13, detail_14, detail_15, detail_16, "
+            "detail_17, detail_18, detail_19\n);\n");
 }
 
 TEST(ContextBuilder, ValuesAreShownOnlyForColumnsTheCatalogHas) {
