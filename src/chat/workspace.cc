@@ -75,6 +75,7 @@ retrieval::IndexOptions Workspace::index_options(bool force) const {
   retrieval::IndexOptions options;
   options.force = force;
   options.embedder = embedder_.get();
+  options.stop = &stopping_;
   options.values.is_private = [this](const std::string& schema, const std::string& table,
                                      const std::string& column) {
     return privacy_.column_is_private(schema, table, column);
@@ -132,12 +133,26 @@ std::string Workspace::index_problem() const {
 
 Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   std::lock_guard lock(refresh_mu_);
+  if (stopping_) return retrieval::indexing_stopped();
   auto target = pool_->acquire();
   if (!target) return target.error();
-  auto catalog = load_target_catalog(**target);
-  if (!catalog) return catalog.error();
   auto lease = store_pool_->acquire();
   if (!lease) return lease.error();
+  // stop_refreshing() cancels the statements these two connections run.
+  {
+    std::lock_guard cancel_lock(cancel_mu_);
+    refresh_cancellers_ = {(**target).canceller(), (**lease).canceller()};
+  }
+  struct Forget {
+    Workspace* ws;
+    ~Forget() {
+      std::lock_guard cancel_lock(ws->cancel_mu_);
+      ws->refresh_cancellers_.clear();
+    }
+  } forget{this};
+  if (stopping_) return retrieval::indexing_stopped();
+  auto catalog = load_target_catalog(**target);
+  if (!catalog) return catalog.error();
   if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
   // What other replicas were taught since.
   (void)reload_learned_examples(**lease);
@@ -153,6 +168,14 @@ Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   }
   set_index_problem("");
   return report;
+}
+
+void Workspace::stop_refreshing() {
+  stopping_ = true;
+  std::lock_guard cancel_lock(cancel_mu_);
+  for (const auto& c : refresh_cancellers_) {
+    if (c) c->cancel();
+  }
 }
 
 void Workspace::release() {

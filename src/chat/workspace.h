@@ -12,9 +12,11 @@
 // last user; it may be called from a signal-handling thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "chat/pipeline.h"
 #include "chat/prompts.h"
@@ -56,6 +58,10 @@ class Workspace {
   // Reloads the catalog; re-indexes when it changed since the last index (or `force`), and
   // puts the new catalog in use. One refresh at a time.
   Result<retrieval::IndexReport> refresh(bool force = false);
+  // Stops a refresh under way as soon as it can (its statements are cancelled, its index
+  // writes rolled back; it returns an error) and refuses later ones: for shutdown, so that a
+  // long re-index does not hold the process past its grace period. Thread-safe.
+  void stop_refreshing();
   // Where askdb's own tables live: store.url, else the embedded cluster's owner, else the
   // target database's URL.
   const std::string& store_conninfo() const { return store_conninfo_; }
@@ -85,6 +91,9 @@ class Workspace {
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::Pool> store_pool_;
   std::mutex refresh_mu_;
+  std::atomic<bool> stopping_{false};
+  std::mutex cancel_mu_;
+  std::vector<std::shared_ptr<pg::QueryCanceller>> refresh_cancellers_;  // of the refresh under way
   std::mutex learn_mu_;
   mutable std::mutex problem_mu_;
   std::string index_problem_;

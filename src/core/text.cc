@@ -119,4 +119,12 @@ bool read_file(const std::string& path, std::string& out) {
   return static_cast<bool>(in) || in.eof();
 }
 
+uint64_t fnv1a64(std::string_view s, uint64_t h) {
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 }  // namespace askdb

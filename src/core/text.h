@@ -2,6 +2,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,11 @@ bool contains_icase(std::string_view haystack, std::string_view needle);
 
 // Reads a whole file into `out`; returns false when it cannot be read.
 bool read_file(const std::string& path, std::string& out);
+
+// FNV-1a, 64 bits: a fast hash that is the same on every machine and in every askdb version,
+// for lock keys, fingerprints and feature hashing (not for anything an attacker chooses to
+// collide). `h` continues an earlier hash.
+inline constexpr uint64_t kFnv1aOffset = 14695981039346656037ull;
+uint64_t fnv1a64(std::string_view s, uint64_t h = kFnv1aOffset);
 
 }  // namespace askdb

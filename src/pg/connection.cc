@@ -105,6 +105,22 @@ Result<Connection> Connection::open(const std::string& conninfo, const std::stri
 
 bool Connection::healthy() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
+QueryCanceller::~QueryCanceller() {
+  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+}
+
+void QueryCanceller::cancel() const {
+  if (cancel_ == nullptr) return;
+  char error[256];
+  // A failure (the server gone, say) leaves the statement to end by itself: nothing to do.
+  (void)PQcancel(cancel_, error, sizeof error);
+}
+
+std::shared_ptr<QueryCanceller> Connection::canceller() {
+  if (conn_ == nullptr) return nullptr;
+  return std::make_shared<QueryCanceller>(PQgetCancel(conn_));
+}
+
 Status Connection::exec(const std::string& sql) {
   PGresult* res = PQexec(conn_, sql.c_str());
   const auto status = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;

@@ -14,6 +14,7 @@
 #include "core/result.h"
 
 struct pg_conn;
+struct pg_cancel;
 
 namespace askdb::pg {
 
@@ -35,6 +36,24 @@ struct Rows {
 enum class JsonKind { kNumber, kBool, kString };
 JsonKind json_kind(uint32_t type_oid);
 
+// Cancels whatever statement a connection is running, from any thread (libpq's PQcancel).
+// Holds only the server's address and the connection's cancel key: it may outlive the
+// connection, and then cancels nothing.
+class QueryCanceller {
+ public:
+  explicit QueryCanceller(pg_cancel* cancel) : cancel_(cancel) {}
+  ~QueryCanceller();
+  QueryCanceller(const QueryCanceller&) = delete;
+  QueryCanceller& operator=(const QueryCanceller&) = delete;
+
+  // Asks the server to cancel the statement running now (none running: nothing happens). The
+  // statement then fails with "canceling statement due to user request".
+  void cancel() const;
+
+ private:
+  pg_cancel* cancel_;
+};
+
 class Connection {
  public:
   Connection() = default;
@@ -54,6 +73,9 @@ class Connection {
 
   // False once the server has gone away; a pool drops such connections.
   bool healthy() const;
+  // A canceller for this connection's statements, for another thread to use. Call it on the
+  // thread using the connection; null when the connection is closed.
+  std::shared_ptr<QueryCanceller> canceller();
   pg_conn* raw() { return conn_; }
 
  private:

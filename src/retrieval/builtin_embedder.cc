@@ -27,17 +27,8 @@ const std::set<std::string, std::less<>>& stop_words() {
   return words;
 }
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 void add_feature(std::vector<float>& v, std::string_view feature, double weight) {
-  const uint64_t h = fnv1a(feature);
+  const uint64_t h = fnv1a64(feature);
   const size_t i = static_cast<size_t>(h % v.size());
   v[i] += static_cast<float>((h >> 63) != 0 ? -weight : weight);
 }

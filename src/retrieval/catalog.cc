@@ -104,14 +104,10 @@ std::string SkippedRelation::describe() const {
 }
 
 std::string catalog_fingerprint(const Catalog& catalog) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = kFnv1aOffset;
   const auto add = [&h](const std::string& field) {
-    for (const char c : field) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ULL;
-    }
-    h ^= 0x1f;  // a separator no name holds, so ("ab", "c") differs from ("a", "bc")
-    h *= 1099511628211ULL;
+    // After a separator no name holds, so ("ab", "c") differs from ("a", "bc").
+    h = fnv1a64("\x1f", fnv1a64(field, h));
   };
   for (const auto& t : catalog.tables) {
     for (const auto& f : {t.schema, t.name, t.kind, t.comment}) add(f);

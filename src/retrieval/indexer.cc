@@ -19,8 +19,11 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
   if (!indexed) return indexed.error();
   if (options.force || *indexed != report.fingerprint) {
     if (target != nullptr) {
-      auto values = read_values(*target, catalog, options.values);
+      ValueReadOptions value_options = options.values;
+      value_options.stop = options.stop;
+      auto values = read_values(*target, catalog, value_options);
       if (!values) return values.error();
+      if (options.stop != nullptr && options.stop->load()) return indexing_stopped();
       auto written = write_value_index(store, store_schema, *values);
       if (!written) return written.error();
       report.value_columns = written->columns;
@@ -32,12 +35,15 @@ Result<IndexReport> update_index(pg::Connection& store, const std::string& store
     // The schema index last: its fingerprint says that everything was indexed. Of two
     // indexers started together, the second finds it written and leaves it.
     if (options.force) {
-      if (auto st = write_schema_index(store, store_schema, catalog, options.embedder); !st) {
+      if (auto st =
+              write_schema_index(store, store_schema, catalog, options.embedder, options.stop);
+          !st) {
         return st.error();
       }
       report.rewritten = true;
     } else {
-      auto wrote = refresh_schema_index(store, store_schema, catalog, options.embedder);
+      auto wrote =
+          refresh_schema_index(store, store_schema, catalog, options.embedder, options.stop);
       if (!wrote) return wrote.error();
       report.rewritten = *wrote;
     }

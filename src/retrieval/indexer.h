@@ -9,6 +9,7 @@
 // Thread-safety: functions only; two processes indexing at once take turns (advisory lock).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 
@@ -21,9 +22,12 @@
 namespace askdb::retrieval {
 
 struct IndexOptions {
-  bool force = false;       // rewrite even when the fingerprints agree
-  ValueReadOptions values;  // how values are read (and which columns never are)
+  bool force = false;                 // rewrite even when the fingerprints agree
+  ValueReadOptions values;            // how values are read (and which columns never are)
   llm::Embedder* embedder = nullptr;  // vectors for the documents; null: none
+  // When it becomes true, indexing stops as soon as it can (an error; the old index stays).
+  // values.stop is set from it.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct IndexReport {
@@ -33,7 +37,7 @@ struct IndexReport {
   size_t columns = 0;
   size_t value_columns = 0;  // columns whose values were indexed
   size_t values = 0;
-  bool trigram = false;                // values matched with typos (pg_trgm); false: words only
+  bool trigram = false;  // values matched with typos (pg_trgm); false: words only
   std::vector<SkippedRelation> unreadable;  // left out of the catalog (or some of their columns)
   std::vector<SkippedColumn> skipped;  // columns (or tables) whose values were not read, and why
   std::vector<std::string> warnings;   // what is missing and what to do about it

@@ -80,17 +80,27 @@ Removed remove_private(Catalog& catalog, const PrivacyRules& rules) {
     return out;
   };
   for (const auto& rule : rules.tables) {
-    const bool any = std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const auto& t) {
+    const auto matches = [&](const auto& t) {
       return glob(rule[0], t.schema) && glob(rule[1], t.name);
-    });
+    };
+    const bool any = std::any_of(catalog.tables.begin(), catalog.tables.end(), matches) ||
+                     std::any_of(catalog.skipped.begin(), catalog.skipped.end(), matches);
     if (!any) removed.unmatched.push_back(joined(rule));
   }
   for (const auto& rule : rules.columns) {
-    const bool any = std::any_of(catalog.tables.begin(), catalog.tables.end(), [&](const auto& t) {
+    const auto in = [&](const auto& t, const auto& columns, const auto& name_of) {
       return glob(rule[0], t.schema) && glob(rule[1], t.name) &&
-             std::any_of(t.columns.begin(), t.columns.end(),
-                         [&](const CatalogColumn& c) { return glob(rule[2], c.name); });
-    });
+             std::any_of(columns.begin(), columns.end(),
+                         [&](const auto& c) { return glob(rule[2], name_of(c)); });
+    };
+    const bool any =
+        std::any_of(catalog.tables.begin(), catalog.tables.end(),
+                    [&](const CatalogTable& t) {
+                      return in(t, t.columns, [](const CatalogColumn& c) { return c.name; });
+                    }) ||
+        std::any_of(catalog.skipped.begin(), catalog.skipped.end(), [&](const SkippedRelation& r) {
+          return in(r, r.columns, [](const std::string& c) { return c; });
+        });
     if (!any) removed.unmatched.push_back(joined(rule));
   }
   auto& tables = catalog.tables;
@@ -127,6 +137,22 @@ Removed remove_private(Catalog& catalog, const PrivacyRules& rules) {
                              }),
               fks.end());
   }
+  // What the read-only role may not read is listed by askdb index: not the private names.
+  auto& skipped = catalog.skipped;
+  skipped.erase(std::remove_if(skipped.begin(), skipped.end(),
+                               [&](SkippedRelation& r) {
+                                 if (rules.table_is_private(r.schema, r.name)) return true;
+                                 if (r.columns.empty()) return false;
+                                 auto& cs = r.columns;
+                                 cs.erase(std::remove_if(cs.begin(), cs.end(),
+                                                         [&](const std::string& c) {
+                                                           return rules.column_is_private(
+                                                               r.schema, r.name, c);
+                                                         }),
+                                          cs.end());
+                                 return cs.empty();
+                               }),
+                skipped.end());
   return removed;
 }
 

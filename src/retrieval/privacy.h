@@ -36,7 +36,8 @@ struct PrivacyRules {
 Result<PrivacyRules> parse_privacy_rules(std::string_view text);
 
 // Removes private tables and columns from `catalog`, and with them the keys that name a private
-// column and the foreign keys that reach a private table. Returns how many tables and columns
+// column, the foreign keys that reach a private table, and the private names among the
+// relations and columns the catalog skipped (Catalog::skipped) because they cannot be read. Returns how many tables and columns
 // were removed.
 struct Removed {
   size_t tables = 0;

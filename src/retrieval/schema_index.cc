@@ -231,7 +231,8 @@ Result<Vectors> embed_documents(const Documents& d, size_t from, size_t to,
 
 // write_schema_index() and refresh_schema_index(): whether it wrote.
 Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
-                         const Catalog& catalog, bool only_if_changed, llm::Embedder* embedder) {
+                         const Catalog& catalog, bool only_if_changed, llm::Embedder* embedder,
+                         const std::atomic<bool>* stop) {
   const std::string s = pg::quote_ident(store_schema);
   const std::string fingerprint = index_fingerprint(catalog, embedder);
   const auto fail = [&store](const Error& e) {
@@ -266,6 +267,10 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
   std::string model;
   for (size_t from = 0; from < d.schema.size(); from += kSlice) {
     const size_t to = std::min(d.schema.size(), from + kSlice);
+    if (stop != nullptr && stop->load()) {
+      (void)store.exec("ROLLBACK");
+      return indexing_stopped();
+    }
     auto vectors = embed_documents(d, from, to, embedder);
     if (!vectors) return fail(vectors.error());
     model = vectors->model;
@@ -314,16 +319,23 @@ Result<bool> write_index(pg::Connection& store, const std::string& store_schema,
 
 }  // namespace
 
+Error indexing_stopped() {
+  return Error{ErrorCode::kInternal,
+               "indexing stopped because askdb is stopping; the index keeps what it had"};
+}
+
 Status write_schema_index(pg::Connection& store, const std::string& store_schema,
-                          const Catalog& catalog, llm::Embedder* embedder) {
-  auto wrote = write_index(store, store_schema, catalog, false, embedder);
+                          const Catalog& catalog, llm::Embedder* embedder,
+                          const std::atomic<bool>* stop) {
+  auto wrote = write_index(store, store_schema, catalog, false, embedder, stop);
   if (!wrote) return wrote.error();
   return ok_status();
 }
 
 Result<bool> refresh_schema_index(pg::Connection& store, const std::string& store_schema,
-                                  const Catalog& catalog, llm::Embedder* embedder) {
-  return write_index(store, store_schema, catalog, true, embedder);
+                                  const Catalog& catalog, llm::Embedder* embedder,
+                                  const std::atomic<bool>* stop) {
+  return write_index(store, store_schema, catalog, true, embedder, stop);
 }
 
 std::string index_fingerprint(const Catalog& catalog, const llm::Embedder* embedder) {

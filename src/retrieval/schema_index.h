@@ -20,6 +20,7 @@
 // Thread-safety: functions only; a Connection is used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,11 @@ std::string identifier_words(std::string_view identifier);
 // index or the new one). With `embedder` (the built-in one, or a provider's), every document is
 // embedded too (its vector in schema_documents.embedding, the embedder's model() in
 // schema_index_state). Error{kDatabase} naming what failed, or the embedder's error.
+// When `*stop` becomes true, the writing stops after the slice of documents it is on (an error;
+// the old index stays).
 Status write_schema_index(pg::Connection& store, const std::string& store_schema,
-                          const Catalog& catalog, llm::Embedder* embedder = nullptr);
+                          const Catalog& catalog, llm::Embedder* embedder = nullptr,
+                          const std::atomic<bool>* stop = nullptr);
 
 // write_schema_index(), unless the index already holds `catalog` (the fingerprint stored is
 // catalog_fingerprint(catalog)). Decided under the indexers' lock, so of two indexers started
@@ -49,7 +53,11 @@ Status write_schema_index(pg::Connection& store, const std::string& store_schema
 // A change in how documents are made does not change the fingerprint: after one, call
 // write_schema_index().
 Result<bool> refresh_schema_index(pg::Connection& store, const std::string& store_schema,
-                                  const Catalog& catalog, llm::Embedder* embedder = nullptr);
+                                  const Catalog& catalog, llm::Embedder* embedder = nullptr,
+                                  const std::atomic<bool>* stop = nullptr);
+
+// The error an indexer returns when told to stop.
+Error indexing_stopped();
 
 // What the index records of the catalog it holds: catalog_fingerprint(), the version of how
 // documents are made, and the embedder's model, so that a new askdb or another embedder

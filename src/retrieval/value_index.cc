@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "retrieval/schema_index.h"
 #include "retrieval/text_fold.h"
 
 namespace askdb::retrieval {
@@ -414,6 +415,7 @@ Result<ValueSet> read_values(pg::Connection& target, const Catalog& catalog,
     const std::string schema = cell(r[0]), table = cell(r[1]), column = cell(r[2]);
     if (std::make_pair(schema, table) != current) {
       close_table();
+      if (o.stop != nullptr && o.stop->load()) return indexing_stopped();
       current = {schema, table};
     }
     ++text_columns;

@@ -31,6 +31,7 @@
 // Thread-safety: functions only; a Connection is used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -62,6 +63,8 @@ struct ValueReadOptions {
   int scan_timeout_ms = 2000;
   // Columns never read; empty: none.
   PrivateColumn is_private;
+  // When it becomes true, reading stops at the next table (an error).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ColumnValue {

@@ -4,17 +4,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "chat/async.h"
 #include "config/paths.h"
 #include "core/text.h"
 #include "server/api_conversations.h"
@@ -83,34 +79,6 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
 
 // Now and then, reloads the catalog and re-indexes when it changed (Workspace::refresh), so a
 // new table or column reaches the LLM without a restart. Runs until the event loop stops.
-asio::awaitable<void> refresh_catalog(ServerContext& ctx, std::chrono::seconds every) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  // After a failure the next try waits twice as long, up to an hour: a re-index that fails
-  // (the embedding provider down, say) is not repeated every minute.
-  std::chrono::seconds wait = every;
-  for (;;) {
-    timer.expires_after(wait);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    auto report =
-        co_await chat::offload(&ctx.db_threads, [&ctx]() { return ctx.workspace.refresh(); });
-    if (!report) {
-      wait = std::min<std::chrono::seconds>(wait * 2, std::chrono::hours(1));
-      spdlog::warn(
-          "could not check the catalog for changes: {}. askdb keeps answering with what it "
-          "has, and tries again in {} s; askdb index shows the problem.",
-          report.error().message, wait.count());
-      continue;
-    }
-    wait = every;
-    if (report->rewritten) {
-      spdlog::info("the catalog changed: indexed {} tables, {} columns and {} values in {:.0f} ms",
-                   report->tables, report->columns, report->values, report->ms);
-    }
-  }
-}
-
 }  // namespace
 
 struct App::Impl {
@@ -126,8 +94,47 @@ struct App::Impl {
   std::unique_ptr<HttpServer> http;
   std::vector<std::thread> threads;         // the HTTP event loop's
   std::vector<std::thread> answer_threads;  // the answers' event loop's
+  std::thread refresher;                    // see refresh_catalog()
+  std::mutex refresher_mu;
+  std::condition_variable refresher_wake;
+  bool refresher_stop = false;  // under refresher_mu
   bool stopped = false;
+
+  // Checks the catalog every `every` and re-indexes when it changed, on a thread of its own: a
+  // re-index of a big catalog takes seconds to minutes and must hold no request or database
+  // thread. shutdown() wakes it and stops the re-index under way.
+  void refresh_catalog(std::chrono::seconds every);
 };
+
+void App::Impl::refresh_catalog(std::chrono::seconds every) {
+  // After a failure the next try waits twice as long, up to an hour: a re-index that fails
+  // (the embedding provider down, say) is not repeated every minute.
+  std::chrono::seconds wait = every;
+  for (;;) {
+    {
+      std::unique_lock lock(refresher_mu);
+      if (refresher_wake.wait_for(lock, wait, [this] { return refresher_stop; })) return;
+    }
+    auto report = ctx.workspace.refresh();
+    if (!report) {
+      {
+        std::lock_guard lock(refresher_mu);
+        if (refresher_stop) return;
+      }
+      wait = std::min<std::chrono::seconds>(wait * 2, std::chrono::hours(1));
+      spdlog::warn(
+          "could not check the catalog for changes: {}. askdb keeps answering with what it "
+          "has, and tries again in {} s; askdb index shows the problem.",
+          report.error().message, wait.count());
+      continue;
+    }
+    wait = every;
+    if (report->rewritten) {
+      spdlog::info("the catalog changed: indexed {} tables, {} columns and {} values in {:.0f} ms",
+                   report->tables, report->columns, report->values, report->ms);
+    }
+  }
+}
 
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 App::~App() { shutdown(); }
@@ -190,10 +197,9 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
     });
   }
   if (config.retrieval.refresh_seconds > 0) {
-    asio::co_spawn(
-        impl->io,
-        refresh_catalog(impl->ctx, std::chrono::seconds(config.retrieval.refresh_seconds)),
-        asio::detached);
+    impl->refresher = std::thread([s = impl.get(), every = config.retrieval.refresh_seconds] {
+      s->refresh_catalog(std::chrono::seconds(every));
+    });
   }
   spdlog::info(
       "askdb serve: listening on {}:{}, {} threads for requests and {} for answers, "
@@ -219,6 +225,13 @@ void App::shutdown() {
   s.stopped = true;
   using namespace std::chrono;
   s.ctx.begin_stopping();
+  // No re-index from now on; one under way is stopped (its writes rolled back).
+  {
+    std::lock_guard lock(s.refresher_mu);
+    s.refresher_stop = true;
+  }
+  s.refresher_wake.notify_all();
+  s.ctx.workspace.stop_refreshing();
   auto wait_for_answers = [&s](milliseconds limit) {
     const auto deadline = steady_clock::now() + limit;
     while (s.ctx.in_flight.size() > 0 && steady_clock::now() < deadline) {
@@ -262,6 +275,7 @@ void App::shutdown() {
   for (auto& t : s.threads) t.join();
   s.answer_threads.clear();
   s.threads.clear();
+  if (s.refresher.joinable()) s.refresher.join();
   s.ctx.db_threads.join();
   s.ctx.store_threads.join();
 }

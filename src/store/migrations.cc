@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/text.h"
 #include "store/sql_support.h"
 
 namespace askdb::store {
@@ -14,12 +15,7 @@ constexpr std::string_view kPlaceholder = "{{schema}}";
 // The advisory lock key for migrating `schema`: FNV-1a of a fixed prefix and the name, so every
 // replica and every askdb version derives the same key.
 int64_t lock_key(const std::string& schema) {
-  uint64_t h = 14695981039346656037ull;
-  for (const char c : "askdb.store.migrate:" + schema) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return static_cast<int64_t>(h);
+  return static_cast<int64_t>(fnv1a64("askdb.store.migrate:" + schema));
 }
 
 std::string file_name(const Migration& m) {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "support/demo_cluster.h"
 
 namespace askdb {
@@ -49,6 +52,28 @@ TEST(ReadOnly, StatementTimeoutSaysWhichSetting) {
   auto ok = pg::run_read_only(conn, "SELECT 42", {});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(*ok->rows[0][0], "42");
+}
+
+TEST(ReadOnly, AStatementIsCancelledFromAnotherThread) {
+  auto conn = owner();
+  const auto canceller = conn.canceller();
+  ASSERT_NE(canceller, nullptr);
+  std::thread cancelling([&canceller] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    canceller->cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = conn.query("SELECT pg_sleep(30)");
+  const auto took = std::chrono::steady_clock::now() - start;
+  cancelling.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("canceling statement due to user request"), std::string::npos)
+      << r.error().message;
+  EXPECT_LT(took, std::chrono::seconds(20));  // not the whole sleep
+  // The connection goes on; cancelling it while idle does nothing.
+  canceller->cancel();
+  auto again = conn.query("SELECT 1");
+  ASSERT_TRUE(again.ok()) << again.error().message;
 }
 
 TEST(ReadOnly, TypedColumns) {

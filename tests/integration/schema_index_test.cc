@@ -71,6 +71,24 @@ class SchemaIndexTest : public ::testing::Test {
   Catalog catalog_;
 };
 
+TEST_F(SchemaIndexTest, TheIndexerStopsWhenToldAndTheOldIndexStays) {
+  Catalog smaller = catalog_;
+  smaller.tables.resize(1);
+  const std::atomic<bool> stop{true};
+  const Status stopped = write_schema_index(store_, schema_, smaller, nullptr, &stop);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_NE(stopped.error().message.find("askdb is stopping"), std::string::npos)
+      << stopped.error().message;
+  auto tables = store_.query("SELECT count(DISTINCT table_name) FROM " + pg::quote_ident(schema_) +
+                             ".schema_documents");
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(*tables->rows[0][0], std::to_string(catalog_.tables.size()));
+  // The connection is out of the transaction, ready for the next one.
+  auto fingerprint = indexed_fingerprint(store_, schema_);
+  ASSERT_TRUE(fingerprint.ok()) << fingerprint.error().message;
+  EXPECT_EQ(*fingerprint, index_fingerprint(catalog_, nullptr));
+}
+
 TEST_F(SchemaIndexTest, EveryTableAndColumnIsADocument) {
   size_t columns = 0;
   for (const auto& t : catalog_.tables) columns += t.columns.size();

@@ -30,5 +30,13 @@ TEST(Text, Utf8PrefixNeverSplitsACharacter) {
   EXPECT_TRUE(is_valid_utf8(utf8_prefix("東京東京", 5)));
 }
 
+TEST(Text, Fnv1a64MatchesThePublishedVectorsAndContinues) {
+  // From the FNV reference test suite (Landon Curt Noll's fnv_test.c).
+  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(fnv1a64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_EQ(fnv1a64("bar", fnv1a64("foo")), fnv1a64("foobar"));
+}
+
 }  // namespace
 }  // namespace askdb

@@ -61,6 +61,24 @@ TEST(Privacy, RemovesPrivateTablesColumnsAndTheKeysThatNameThem) {
   EXPECT_TRUE(removed.unmatched.empty());
 }
 
+TEST(Privacy, UnreadablePrivateNamesAreNotListed) {
+  Catalog c;
+  c.tables.push_back(table("public", "customers", {"customer_id", "city"}));
+  c.skipped.push_back({"hr", "salaries", "table", {}, "no SELECT privilege for role r"});
+  c.skipped.push_back({"public", "customers", "table", {"ssn", "note"}, "no SELECT privilege"});
+  c.skipped.push_back({"public", "people", "table", {"ssn"}, "no SELECT privilege"});
+  c.skipped.push_back({"sales", "deals", "table", {}, "no SELECT privilege for role r"});
+  auto rules = parse_privacy_rules("hr.*, *.*.ssn");
+  ASSERT_TRUE(rules.ok());
+  const Removed removed = remove_private(c, *rules);
+  ASSERT_EQ(c.skipped.size(), 2u);
+  EXPECT_EQ(c.skipped[0].name, "customers");
+  EXPECT_EQ(c.skipped[0].columns, std::vector<std::string>{"note"});
+  EXPECT_EQ(c.skipped[1].name, "deals");
+  // A rule that matches only what cannot be read still matches: it is not a typo.
+  EXPECT_EQ(removed.unmatched, std::vector<std::string>{});
+}
+
 TEST(Privacy, RulesIgnoreCaseAndTheOnesThatMatchNothingAreNamed) {
   Catalog c;
   c.tables.push_back(table("public", "customers", {"customer_id", "email"}));
