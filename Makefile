@@ -59,9 +59,10 @@ fuzz-smoke: fuzz-build
 # Benchmarks build with optimisation in their own tree (they use the tests' fake LLM server).
 bench: deps web
 	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASKDB_TESTS=ON -DASKDB_BENCH=ON >/dev/null
-	cmake --build build-bench -j $(JOBS) --target bench_pipeline bench_load bench_llm bench_retrieval askdb fake_openai
+	cmake --build build-bench -j $(JOBS) --target bench_pipeline bench_load bench_llm bench_retrieval bench_knowledge askdb fake_openai
 	build-bench/bench_llm
 	build-bench/bench_retrieval
+	build-bench/bench_knowledge
 	build-bench/bench_pipeline
 	build-bench/bench_load --max 5000 --all
 

@@ -141,13 +141,14 @@ Status validate_question(const std::string& question) {
 
 Result<std::vector<retrieval::TableHit>> Pipeline::search(pg::Connection& store,
                                                           const std::string& question,
-                                                          const std::vector<Turn>& history) const {
+                                                          const std::vector<Turn>& history,
+                                                          const retrieval::SchemaVectors* vectors,
+                                                          const std::vector<float>& asked) const {
   retrieval::SchemaSearchOptions options;
   options.wordnet = deps_.wordnet;
-  const VectorQuery near = vector_query(store, question);
-  if (near.vectors) {
-    options.vectors = near.vectors.get();
-    options.question_vector = &near.question;
+  if (vectors != nullptr && !asked.empty()) {
+    options.vectors = vectors;
+    options.question_vector = &asked;
   }
   return retrieval::search_schema(
       store, deps_.store_schema,
@@ -156,57 +157,105 @@ Result<std::vector<retrieval::TableHit>> Pipeline::search(pg::Connection& store,
 
 Ranking Pipeline::rank(const std::string& question, const std::vector<Turn>& history) const {
   Ranking ranking;
+  // The knowledge index, when it was synced and nothing is wrong with it: its hits are of the
+  // knowledge it was synced with, which the context is then built from.
+  retrieval::KnowledgeIndexState known;
+  if (deps_.knowledge_index) {
+    known = deps_.knowledge_index();
+    if (!known.problem.empty()) {
+      ranking.knowledge_fallback = known.problem;  // logged when it arose
+    } else if (!known.synced || !known.knowledge) {
+      ranking.knowledge_fallback = "the knowledge index has not been synced yet";
+    }
+  } else {
+    ranking.knowledge_fallback = "no knowledge index is at hand";
+  }
   if (deps_.store_pool == nullptr) {
     ranking.fallback = "no app store is at hand for the schema index";
+    if (ranking.knowledge_fallback.empty()) {
+      ranking.knowledge_fallback = "no app store is at hand for the knowledge index";
+    }
     return ranking;
   }
   if (deps_.index_problem) {
-    if (std::string problem = deps_.index_problem(); !problem.empty()) {
-      ranking.fallback = std::move(problem);
-      return ranking;  // already logged when it arose
-    }
+    ranking.fallback = deps_.index_problem();  // logged when it arose
   }
+  const bool schema = ranking.fallback.empty();
+  const bool knowledge = ranking.knowledge_fallback.empty();
+  if (!schema && !knowledge) return ranking;
+
   auto lease = deps_.store_pool->acquire();
   if (!lease) {
-    ranking.fallback = lease.error().message;
-  } else if (auto hits = search(**lease, question, history)) {
-    ranking.hits = std::move(*hits);
-    // Values only from the question itself: the last one's were shown with it.
-    if (auto values = retrieval::search_values(**lease, deps_.store_schema, question)) {
-      ranking.values = std::move(*values);
-    } else {
-      spdlog::warn("the value index could not be searched: {}", values.error().message);
-    }
+    if (schema) ranking.fallback = lease.error().message;
+    if (knowledge) ranking.knowledge_fallback = lease.error().message;
   } else {
-    ranking.fallback = hits.error().message;
+    // The question is embedded once, for both indexes, when either has the embedder's vectors.
+    const auto vectors = schema ? schema_vectors(**lease) : nullptr;
+    const bool knowledge_vectors = knowledge && deps_.embedder != nullptr &&
+                                   known.synced->dimensions() > 0 &&
+                                   known.synced->model() == deps_.embedder->model();
+    const std::vector<float> asked =
+        vectors || knowledge_vectors ? embed_question(question) : std::vector<float>{};
+    if (schema) {
+      if (auto hits = search(**lease, question, history, vectors.get(), asked)) {
+        ranking.hits = std::move(*hits);
+        // Values only from the question itself: the last one's were shown with it.
+        if (auto values = retrieval::search_values(**lease, deps_.store_schema, question)) {
+          ranking.values = std::move(*values);
+        } else {
+          spdlog::warn("the value index could not be searched: {}", values.error().message);
+        }
+      } else {
+        ranking.fallback = hits.error().message;
+      }
+    }
+    if (knowledge) {
+      retrieval::KnowledgeSearchOptions options;
+      if (knowledge_vectors && !asked.empty()) options.question_vector = &asked;
+      if (auto hits = retrieval::search_knowledge(**lease, deps_.store_schema, question,
+                                                  *known.synced, options)) {
+        ranking.knowledge_hits = std::move(*hits);
+        ranking.knowledge = known.knowledge;
+      } else {
+        ranking.knowledge_fallback = hits.error().message;
+      }
+    }
   }
-  if (!ranking.fallback.empty()) {
+  if (schema && !ranking.fallback.empty()) {
     spdlog::warn("the schema index could not rank tables ({}); ranking them by word overlap",
                  ranking.fallback);
+  }
+  if (knowledge && !ranking.knowledge_fallback.empty()) {
+    spdlog::warn(
+        "the knowledge index could not rank examples and notes ({}); ranking them by trigram "
+        "similarity in process",
+        ranking.knowledge_fallback);
   }
   return ranking;
 }
 
-Pipeline::VectorQuery Pipeline::vector_query(pg::Connection& store,
-                                             const std::string& question) const {
-  VectorQuery out;
-  if (deps_.embedder == nullptr || deps_.vectors == nullptr) return out;
+std::shared_ptr<const retrieval::SchemaVectors> Pipeline::schema_vectors(
+    pg::Connection& store) const {
+  if (deps_.embedder == nullptr || deps_.vectors == nullptr) return nullptr;
   auto vectors = deps_.vectors->get(store, deps_.store_schema);
   if (!vectors) {
     spdlog::warn("the schema index's vectors could not be read: {}", vectors.error().message);
-    return out;
+    return nullptr;
   }
   // Vectors of another embedder (the index not yet rewritten) would not compare.
-  if ((*vectors)->size() == 0 || (*vectors)->model() != deps_.embedder->model()) return out;
+  if ((*vectors)->size() == 0 || (*vectors)->model() != deps_.embedder->model()) return nullptr;
+  return std::move(*vectors);
+}
+
+std::vector<float> Pipeline::embed_question(const std::string& question) const {
+  if (deps_.embedder == nullptr) return {};
   auto embedded = deps_.embedder->embed({question});
   if (!embedded) {
     spdlog::warn("the question could not be embedded: {}", embedded.error().message);
-    return out;
+    return {};
   }
-  if (embedded->vectors.empty() || embedded->vectors[0].empty()) return out;
-  out.vectors = std::move(*vectors);
-  out.question = std::move(embedded->vectors[0]);
-  return out;
+  if (embedded->vectors.empty()) return {};
+  return std::move(embedded->vectors[0]);
 }
 
 Result<SqlContext> Pipeline::sql_context(const std::string& question,
@@ -220,8 +269,12 @@ Result<SqlContext> Pipeline::sql_context(const std::string& question,
   options.token_budget = deps_.config->pipeline.context_token_budget;
   options.ranking = &ranking.hits;
   options.values = &ranking.values;
+  // The knowledge index's hits are positions in the knowledge it was synced with.
+  if (ranking.knowledge_fallback.empty() && ranking.knowledge) {
+    options.knowledge = &ranking.knowledge_hits;
+  }
   const auto catalog = deps_.catalog->current();
-  const auto knowledge = deps_.knowledge->current();
+  const auto knowledge = ranking.knowledge ? ranking.knowledge : deps_.knowledge->current();
   auto ctx = retrieval::build_context(*catalog, *knowledge, question, options);
   PromptValues values = {
       {"schema", ctx.schema},

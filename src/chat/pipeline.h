@@ -30,6 +30,7 @@
 #include "retrieval/catalog.h"
 #include "retrieval/context_builder.h"
 #include "retrieval/knowledge.h"
+#include "retrieval/knowledge_index.h"
 #include "retrieval/schema_index.h"
 #include "retrieval/schema_vectors.h"
 #include "retrieval/wordnet.h"
@@ -71,9 +72,9 @@ struct AskResult {
   std::string answer;
   std::vector<Attempt> attempts;
   std::vector<std::pair<std::string, double>> timings_ms;  // stage → milliseconds, in order
-  llm::Usage tokens;                // all LLM calls of this answer together
-  std::vector<LlmCall> llm_calls;   // each LLM call, in order
-  std::optional<double> cost_usd;   // of all calls; nullopt when the model has no price
+  llm::Usage tokens;                                       // all LLM calls of this answer together
+  std::vector<LlmCall> llm_calls;                          // each LLM call, in order
+  std::optional<double> cost_usd;         // of all calls; nullopt when the model has no price
   std::optional<VerifiedMatch> verified;  // answered from a verified question, without an LLM
   std::optional<Error> error;
   bool cancelled = false;  // stopped by its CancelToken; `answer` holds what had arrived
@@ -90,8 +91,8 @@ struct PipelineEvents {
 // in fakes.
 struct PipelineDeps {
   const Config* config = nullptr;
-  pg::Pool* pool = nullptr;      // connections as the read-only role
-  llm::Provider* llm = nullptr;  // null: no LLM configured
+  pg::Pool* pool = nullptr;                 // connections as the read-only role
+  llm::Provider* llm = nullptr;             // null: no LLM configured
   const llm::PriceTable* prices = nullptr;  // null: costs are not computed
   const retrieval::SharedCatalog* catalog = nullptr;
   const retrieval::SharedKnowledge* knowledge = nullptr;
@@ -109,6 +110,10 @@ struct PipelineDeps {
   retrieval::SchemaVectorCache* vectors = nullptr;
   // WordNet's synonyms of the question's words join the search (null or absent: none).
   const retrieval::WordNet* wordnet = nullptr;
+  // The knowledge index (retrieval/knowledge_index.h) as last synced: examples and notes are
+  // ranked by it, in the same store, with the question's vector when the sync used `embedder`.
+  // Null, a problem, or a failing search: ranked in process (rank_examples) instead.
+  std::function<retrieval::KnowledgeIndexState()> knowledge_index;
   asio::thread_pool* db_threads = nullptr;  // null: database calls block the caller
   const sqlguard::FunctionCatalog* functions = nullptr;
   const Prompts* prompts = nullptr;
@@ -117,11 +122,16 @@ struct PipelineDeps {
 };
 
 // How the tables of a context were ranked: by the schema index, or, when that is not at hand,
-// by word overlap (`fallback` says why).
+// by word overlap (`fallback` says why); and the examples and notes: by the knowledge index, or
+// in process (`knowledge_fallback` says why).
 struct Ranking {
   std::vector<retrieval::TableHit> hits;
   std::vector<retrieval::ValueHit> values;  // cell values the question names
-  std::string fallback;  // empty when the index ranked them
+  std::string fallback;                     // empty when the index ranked them
+  // Examples and notes of `knowledge` (the snapshot the index was synced with), best first.
+  std::vector<retrieval::KnowledgeHit> knowledge_hits;
+  std::shared_ptr<const retrieval::Knowledge> knowledge;  // null: the knowledge in use
+  std::string knowledge_fallback;  // empty when the knowledge index ranked them
 };
 
 // What the LLM is shown to write SQL, and how it was chosen (`askdb context`).
@@ -166,16 +176,17 @@ class Pipeline {
   const PipelineDeps& deps() const { return deps_; }
 
  private:
-  // The index's vectors and the question's, when both are at hand.
-  struct VectorQuery {
-    std::shared_ptr<const retrieval::SchemaVectors> vectors;
-    std::vector<float> question;
-  };
-  VectorQuery vector_query(pg::Connection& store, const std::string& question) const;
-  // The schema index's ranking for `question` (read with the conversation's last question).
+  // The schema index's vectors when they are the embedder's; null otherwise.
+  std::shared_ptr<const retrieval::SchemaVectors> schema_vectors(pg::Connection& store) const;
+  // The question's vector; empty when it cannot be had (logged).
+  std::vector<float> embed_question(const std::string& question) const;
+  // The schema index's ranking for `question` (read with the conversation's last question),
+  // fused with `vectors` when both they and `asked` (the question's vector) are at hand.
   Result<std::vector<retrieval::TableHit>> search(pg::Connection& store,
                                                   const std::string& question,
-                                                  const std::vector<Turn>& history) const;
+                                                  const std::vector<Turn>& history,
+                                                  const retrieval::SchemaVectors* vectors,
+                                                  const std::vector<float>& asked) const;
   // Adds one LLM call's usage (and cost, when priced) to the result.
   void record_usage(AskResult& result, std::string_view stage, const llm::Reply& reply) const;
   // Guards and runs `sql`, filling result on success; returns the error otherwise.

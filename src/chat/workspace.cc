@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "config/paths.h"
+#include "core/text.h"
 #include "llm/from_config.h"
 #include "pg/sql_script.h"
 #include "retrieval/builtin_embedder.h"
@@ -53,15 +55,21 @@ void Workspace::open_store() {
   auto lease = store_pool_->acquire();
   Status st = lease ? store::migrate(**lease, config_.store.schema) : Status(lease.error());
   if (st) {
-    if (auto learned = reload_learned_examples(**lease); !learned) {
-      spdlog::warn("could not read the verified examples: {}", learned.error().message);
-    }
     auto target = pool_->acquire();
     auto report = target ? retrieval::update_index(**lease, config_.store.schema, &**target,
                                                    *catalog_.current(), index_options(false))
                          : Result<retrieval::IndexReport>(target.error());
     if (report && report->rewritten) log_index_report(*report);
     if (!report) st = report.error();
+    // After the schema index, whose values may have brought pg_trgm along.
+    if (auto learned = reload_learned_examples(**lease); !learned) {
+      spdlog::warn("could not read the verified examples and glossary notes: {}",
+                   learned.error().message);
+      set_knowledge_problem("the verified examples and glossary notes could not be read (" +
+                            learned.error().message + ")");
+    }
+  } else {
+    set_knowledge_problem(st.error().message);
   }
   if (st) return;
   set_index_problem(st.error().message +
@@ -107,18 +115,70 @@ Status Workspace::reload_learned_examples(pg::Connection& store) {
   const store::VerifiedExampleStore examples(config_.store.schema);
   auto learned = examples.list_verified_examples(store);
   if (!learned) return learned.error();
-  use_learned_examples(*learned);
+  const store::GlossaryNoteStore notes(config_.store.schema);
+  auto stored_notes = notes.list_notes(store);
+  if (!stored_notes) return stored_notes.error();
+  use_knowledge(store, merge_knowledge(*learned, *stored_notes));
   return ok_status();
 }
 
-void Workspace::use_learned_examples(const std::vector<store::VerifiedExample>& learned) {
+retrieval::Knowledge Workspace::merge_knowledge(const std::vector<store::VerifiedExample>& learned,
+                                                const std::vector<store::StoredNote>& notes) const {
   retrieval::Knowledge next = file_knowledge_;
   std::vector<retrieval::VerifiedExample> examples;
   examples.reserve(learned.size() + next.examples.size());
   for (const auto& e : learned) examples.push_back({e.question, e.sql});
   for (auto& e : next.examples) examples.push_back(std::move(e));
   next.examples = std::move(examples);
+  // A stored note takes the place of the file's note of the same term; the others follow.
+  for (const auto& n : notes) {
+    auto same = std::find_if(
+        next.glossary.begin(), next.glossary.end(),
+        [&](const retrieval::GlossaryNote& g) { return to_lower(g.term) == to_lower(n.term); });
+    if (same != next.glossary.end()) {
+      *same = {n.term, n.text};
+    } else {
+      next.glossary.push_back({n.term, n.text});
+    }
+  }
+  return next;
+}
+
+void Workspace::use_knowledge(pg::Connection& store, retrieval::Knowledge knowledge) {
+  auto next = std::make_shared<const retrieval::Knowledge>(std::move(knowledge));
+  const retrieval::KnowledgeIndexState before = knowledge_index();
+  auto synced = retrieval::sync_knowledge_index(store, config_.store.schema, *next, embedder_.get(),
+                                                before.synced.get());
+  if (synced) {
+    if (synced->added + synced->removed > 0) {
+      spdlog::info(
+          "knowledge index: {} examples and notes kept, {} added ({} embedded), {} removed in "
+          "{:.0f} ms",
+          synced->kept, synced->added, synced->embedded, synced->removed, synced->ms);
+    }
+    if (synced->warnings != knowledge_warnings_) {
+      for (const auto& w : synced->warnings) spdlog::warn("{}", w);
+      knowledge_warnings_ = synced->warnings;
+    }
+    knowledge_index_.replace(retrieval::KnowledgeIndexState{next, synced->synced, ""});
+  } else {
+    if (synced.error().message != before.problem) {  // said once, not at every refresh
+      spdlog::warn(
+          "the knowledge index is not in use: {}. askdb ranks examples and notes by trigram "
+          "similarity until a sync succeeds (askdb index, or the next example or note taught)",
+          synced.error().message);
+    }
+    knowledge_index_.replace(
+        retrieval::KnowledgeIndexState{before.knowledge, before.synced, synced.error().message});
+  }
   knowledge_.replace(std::move(next));
+}
+
+void Workspace::set_knowledge_problem(std::string problem) {
+  std::lock_guard lock(learn_mu_);  // against a reload replacing the state meanwhile
+  const retrieval::KnowledgeIndexState before = knowledge_index();
+  knowledge_index_.replace(
+      retrieval::KnowledgeIndexState{before.knowledge, before.synced, std::move(problem)});
 }
 
 void Workspace::set_index_problem(std::string problem) {
@@ -154,10 +214,10 @@ Result<retrieval::IndexReport> Workspace::refresh(bool force) {
   auto catalog = load_target_catalog(**target);
   if (!catalog) return catalog.error();
   if (auto st = store::migrate(**lease, config_.store.schema); !st) return st.error();
-  // What other replicas were taught since.
-  (void)reload_learned_examples(**lease);
   auto report = retrieval::update_index(**lease, config_.store.schema, &**target, *catalog,
                                         index_options(force));
+  // What other replicas were taught since; after the index, which may have created pg_trgm.
+  (void)reload_learned_examples(**lease);
   // The new catalog is used either way: when the index could not follow it, tables are ranked
   // by word overlap over the new catalog until it can.
   catalog_.replace(std::move(*catalog));
@@ -268,6 +328,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
   deps.embedder = ws->embedder_.get();
   deps.vectors = &ws->vectors_;
   deps.wordnet = ws->wordnet_.get();
+  deps.knowledge_index = [ws = ws.get()] { return ws->knowledge_index(); };
   deps.functions = &ws->functions_;
   deps.prompts = ws->prompts_.get();
   deps.server_version = server_version;

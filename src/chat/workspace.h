@@ -4,12 +4,11 @@
 // with its schema index, the knowledge files, the prompts and the LLM provider — and the
 // Pipeline over them.
 //
-// open() does the slow start-up work once (including bringing the app store's tables and the
-// schema index up to date); pipeline() is then shared by all requests. refresh() reloads the
-// catalog and re-indexes when it changed; questions already under way keep the catalog they
-// started with.
-// release() (also run by the destructor) stops the embedded cluster if this process was its
-// last user; it may be called from a signal-handling thread.
+// open() does the slow start-up work once (including bringing the app store's tables, the
+// schema index and the knowledge index up to date); pipeline() is then shared by all requests.
+// refresh() reloads the catalog and re-indexes when it changed; questions already under way keep
+// the catalog they started with. release() (also run by the destructor) stops the embedded cluster
+// if this process was its last user; it may be called from a signal-handling thread.
 #pragma once
 
 #include <atomic>
@@ -26,9 +25,11 @@
 #include "pg/embedded_cluster.h"
 #include "pg/pool.h"
 #include "retrieval/indexer.h"
+#include "retrieval/knowledge_index.h"
 #include "retrieval/privacy.h"
 #include "retrieval/schema_vectors.h"
 #include "retrieval/wordnet.h"
+#include "store/glossary_notes.h"
 #include "store/verified_examples.h"
 
 namespace askdb::chat {
@@ -44,16 +45,25 @@ class Workspace {
   // A snapshot: the catalog in use now.
   std::shared_ptr<const retrieval::Catalog> catalog() const { return catalog_.current(); }
   retrieval::SharedKnowledge& knowledge() { return knowledge_; }
+  // examples.json and glossary.md as loaded at start (the store's examples and notes not added).
+  const retrieval::Knowledge& file_knowledge() const { return file_knowledge_; }
   pg::Pool& pool() { return *pool_; }
   // Connections to the app store (conversations, users, the schema index).
   pg::Pool& store_pool() { return *store_pool_; }
   // Why the schema index is not in use (tables are then ranked by word overlap); empty when
   // it is.
   std::string index_problem() const;
-  // Makes the pipeline use the knowledge files plus the verified examples in the app store
-  // (newest first): what a thumbs up or askdb learn teaches is used by the next question.
-  // Reading and installing are one step, so two at once cannot install the older list.
+  // Makes the pipeline use the knowledge files plus the verified examples (newest first) and
+  // the glossary notes in the app store (a stored note replaces a file note of the same term),
+  // and syncs the knowledge index with them: what a thumbs up, askdb learn or askdb note
+  // teaches is used by the next question. Reading, syncing and installing are one step, so two
+  // at once cannot install the older knowledge. A failed sync is logged and kept in
+  // knowledge_problem() (examples and notes are then ranked in process), never an error.
   Status reload_learned_examples(pg::Connection& store);
+  // The knowledge index as last synced, or why it is not in use.
+  retrieval::KnowledgeIndexState knowledge_index() const { return *knowledge_index_.current(); }
+  // Why the knowledge index is not in use; empty when it is.
+  std::string knowledge_problem() const { return knowledge_index().problem; }
 
   // Reloads the catalog; re-indexes when it changed since the last index (or `force`), and
   // puts the new catalog in use. One refresh at a time.
@@ -80,7 +90,14 @@ class Workspace {
   // never fatal.
   void open_store();
   void set_index_problem(std::string problem);
-  void use_learned_examples(const std::vector<store::VerifiedExample>& learned);
+  // The knowledge files with the store's examples and notes added.
+  retrieval::Knowledge merge_knowledge(const std::vector<store::VerifiedExample>& learned,
+                                       const std::vector<store::StoredNote>& notes) const;
+  // Syncs the knowledge index with `knowledge` and puts both in use (see
+  // reload_learned_examples); REQUIRES learn_mu_.
+  void use_knowledge(pg::Connection& store, retrieval::Knowledge knowledge);
+  // Marks the knowledge index as not in use, saying why.
+  void set_knowledge_problem(std::string problem);
   retrieval::IndexOptions index_options(bool force) const;
   static void log_index_report(const retrieval::IndexReport& report);
   // The catalog as the read-only role sees it, private tables and columns taken out.
@@ -105,7 +122,9 @@ class Workspace {
   retrieval::SharedCatalog catalog_;
   retrieval::PrivacyRules privacy_;
   retrieval::SharedKnowledge knowledge_;
-  retrieval::Knowledge file_knowledge_;  // examples.json and glossary.md as loaded at start
+  Shared<retrieval::KnowledgeIndexState> knowledge_index_;
+  std::vector<std::string> knowledge_warnings_;  // of the last sync, logged once (learn_mu_)
+  retrieval::Knowledge file_knowledge_;          // examples.json and glossary.md as loaded at start
   std::string store_conninfo_;
   sqlguard::FunctionCatalog functions_;
   std::unique_ptr<Prompts> prompts_;

@@ -1,6 +1,6 @@
-// askdb's command line: ask, sql, demo, serve, users, migrate, index, context, learn, check,
-// settings. Parses arguments, loads the configuration, opens the workspace and prints results;
-// everything else lives in the layers below.
+// askdb's command line: ask, sql, demo, serve, users, migrate, index, context, learn, note,
+// check, settings. Parses arguments, loads the configuration, opens the workspace and prints
+// results; everything else lives in the layers below.
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -428,6 +428,13 @@ int main(int argc, char** argv) {
   learn->add_option("--question", learn_question, "the question, in plain language")->required();
   learn->add_option("--sql", learn_sql, "the SQL that answers it")->required();
   learn->add_flag("--json", json, "print one JSON object instead of text");
+  std::string note_term;
+  std::string note_text;
+  auto* note = app.add_subcommand(
+      "note", "add a glossary note (a term and what it means here); replaces the term's note");
+  note->add_option("--term", note_term, "the term, as questions say it")->required();
+  note->add_option("--text", note_text, "what it means in this database")->required();
+  note->add_flag("--json", json, "print one JSON object instead of text");
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -445,12 +452,13 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
     if (*migrate) return run_migrate(config_file);
-    if (*learn) {
+    if (*learn || *note) {
       int exit_code = 0;
       auto ws = open_workspace(config_file, json, exit_code);
       if (!ws) return exit_code;
       signals.watch([ws] { ws->release(); });
-      const int code = run_learn(*ws, learn_question, learn_sql, json);
+      const int code = *learn ? run_learn(*ws, learn_question, learn_sql, json)
+                              : run_note(*ws, note_term, note_text, json);
       ws->release();  // the signal watcher holds the workspace: stop the cluster now
       return code;
     }

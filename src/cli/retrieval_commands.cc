@@ -8,6 +8,7 @@
 
 #include "cli/output.h"
 #include "core/text.h"
+#include "store/glossary_notes.h"
 #include "store/verified_examples.h"
 
 namespace askdb::cli {
@@ -36,6 +37,9 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 int run_index(chat::Workspace& workspace, bool json_out) {
   auto report = workspace.refresh(/*force=*/true);
   if (!report) return fail(report.error(), json_out);
+  // The knowledge index, synced by the refresh with the examples and notes in use.
+  const retrieval::KnowledgeIndexState known = workspace.knowledge_index();
+  const auto knowledge = workspace.knowledge().current();
   const auto where = [](const retrieval::SkippedColumn& s) {
     const std::string table = retrieval::qualified_name(s.schema, s.table);
     return s.column.empty() ? table : table + "." + retrieval::sql_identifier(s.column);
@@ -63,6 +67,9 @@ int run_index(chat::Workspace& workspace, bool json_out) {
                 {"skipped", skipped},
                 {"warnings", report->warnings},
                 {"fingerprint", report->fingerprint},
+                {"examples", knowledge->examples.size()},
+                {"notes", knowledge->glossary.size()},
+                {"knowledge_problem", known.problem},
                 {"ms", report->ms}});
     return 0;
   }
@@ -79,7 +86,16 @@ int run_index(chat::Workspace& workspace, bool json_out) {
     std::cout << "values not read from " << report->skipped.size() << " columns or tables:\n";
     for (const auto& s : report->skipped) std::cout << "  " << where(s) << ": " << s.reason << "\n";
   }
+  if (known.problem.empty()) {
+    std::cout << "askdb: the knowledge index holds " << knowledge->examples.size()
+              << " verified examples and " << knowledge->glossary.size() << " glossary notes\n";
+  }
   for (const auto& w : report->warnings) std::cerr << "askdb: " << w << "\n";
+  if (!known.problem.empty()) {
+    std::cerr << "askdb: the knowledge index is not in use (examples and notes are ranked by "
+                 "trigram similarity): "
+              << known.problem << "\n";
+  }
   return 0;
 }
 
@@ -91,6 +107,10 @@ int run_context(chat::Workspace& workspace, const std::string& question, bool js
   const int budget = workspace.config().pipeline.context_token_budget;
   const std::string ranking =
       made->ranking.fallback.empty() ? "schema index" : "word overlap: " + made->ranking.fallback;
+  const std::string knowledge_ranking =
+      made->ranking.knowledge_fallback.empty()
+          ? "knowledge index"
+          : "trigram similarity: " + made->ranking.knowledge_fallback;
   const std::string prompt = render_prompt(made->request);
   if (json_out) {
     json values = json::array();
@@ -105,28 +125,42 @@ int run_context(chat::Workspace& workspace, const std::string& question, bool js
     for (const auto& t : ctx.tables) {
       tables.push_back({{"name", t.name}, {"columns", t.columns}, {"why", t.why}});
     }
+    json example_ranking = json::array();
+    for (const auto& e : ctx.example_items) {
+      example_ranking.push_back({{"question", e.name}, {"score", e.score}, {"why", e.why}});
+    }
+    json note_ranking = json::array();
+    for (const auto& n : ctx.note_items) {
+      note_ranking.push_back({{"term", n.name}, {"score", n.score}, {"why", n.why}});
+    }
     print_json({{"tables", tables},
                 {"values", values},
                 {"examples", ctx.example_questions},
                 {"notes", ctx.notes},
+                {"example_ranking", example_ranking},
+                {"note_ranking", note_ranking},
                 {"tokens", ctx.tokens},
                 {"budget", budget},
                 {"schema_complete", ctx.schema_complete},
                 {"ranking", ranking},
+                {"knowledge_ranking", knowledge_ranking},
                 {"prompt", prompt}});
     return 0;
   }
   const size_t all_tables = workspace.catalog()->tables.size();
   std::cout << ctx.tables.size() << " of " << all_tables << " tables, " << ctx.tokens
-            << " tokens of context (budget " << budget << "), ranked by " << ranking << "\n";
+            << " tokens of context (budget " << budget << "), ranked by " << ranking
+            << "; examples and notes ranked by " << knowledge_ranking << "\n";
   for (const auto& t : ctx.tables) {
     std::cout << "  " << t.name << ": " << join(t.why, "; ") << "\n";
   }
   for (const auto& v : ctx.value_hits) {
     std::cout << "  value: " << v.table << "." << v.column << " = '" << v.value << "'\n";
   }
-  for (const auto& q : ctx.example_questions) std::cout << "  example: " << q << "\n";
-  for (const auto& n : ctx.notes) std::cout << "  note: " << n << "\n";
+  for (const auto& e : ctx.example_items) {
+    std::cout << "  example: " << e.name << ": " << e.why << "\n";
+  }
+  for (const auto& n : ctx.note_items) std::cout << "  note: " << n.name << ": " << n.why << "\n";
   std::cout << "\n" << prompt;
   if (!prompt.empty() && prompt.back() != '\n') std::cout << "\n";
   return 0;
@@ -158,6 +192,28 @@ int run_learn(chat::Workspace& workspace, const std::string& question, const std
             << "\" (its SQL returned " << ran.rows.size()
             << (ran.rows.size() == 1 ? " row" : " rows")
             << "); questions like it now get this SQL as their example\n";
+  return 0;
+}
+
+int run_note(chat::Workspace& workspace, const std::string& term, const std::string& text,
+             bool json_out) {
+  if (auto st = store::validate_note(term, text); !st) return fail(st.error(), json_out);
+  auto lease = workspace.store_pool().acquire();
+  if (!lease) return fail(lease.error(), json_out);
+  const store::GlossaryNoteStore notes(workspace.config().store.schema);
+  const char* user = std::getenv("USER");
+  auto added = notes.put_note(**lease, term, text, user != nullptr ? user : "");
+  if (!added) return fail(added.error(), json_out);
+  // The index follows now (a failure is logged, and the note is still in use).
+  (void)workspace.reload_learned_examples(**lease);
+  if (json_out) {
+    print_json({{"term", std::string(trim(term))},
+                {"added", *added},
+                {"knowledge_problem", workspace.knowledge_problem()}});
+    return 0;
+  }
+  std::cout << "askdb: " << (*added ? "added" : "replaced") << " the note \"" << trim(term)
+            << "\"; questions that name it now get it in their prompt\n";
   return 0;
 }
 

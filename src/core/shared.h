@@ -25,6 +25,11 @@ class Shared {
     std::lock_guard lock(mu_);
     current_ = std::move(next);
   }
+  // Puts `value` in use as it is, so a caller that keeps the pointer can tell it from others.
+  void replace(std::shared_ptr<const T> value) {
+    std::lock_guard lock(mu_);
+    current_ = std::move(value);
+  }
 
  private:
   mutable std::mutex mu_;

@@ -217,6 +217,15 @@ std::vector<size_t> tables_read_by(std::string_view sql,
   return out;
 }
 
+// Why the knowledge index put an example or note in the context.
+std::string knowledge_why(const KnowledgeHit& hit) {
+  std::string why = "the knowledge index ranks it (score " + format_score(hit.score) + ": words " +
+                    format_score(hit.text);
+  if (hit.trigram > 0) why += ", trigrams " + format_score(hit.trigram);
+  if (hit.vector != 0) why += ", vector " + format_score(hit.vector);
+  return why + ")";
+}
+
 std::string render_examples(const std::vector<ExampleMatch>& matches) {
   std::string out;
   for (const auto& m : matches) {
@@ -295,29 +304,74 @@ Context build_context(const Catalog& catalog, const Knowledge& knowledge, std::s
 
   // Examples first (at most a quarter of the budget): they teach the most per token.
   // Numbers aside: an example for 2025 shows how to write the SQL for 2024 as well.
-  auto matches = rank_examples(knowledge, question, options.max_examples, false);
+  std::vector<ExampleMatch> matches;
+  std::vector<ContextItem> example_items;
+  if (options.knowledge != nullptr) {
+    for (const KnowledgeHit& hit : *options.knowledge) {
+      if (matches.size() >= options.max_examples) break;
+      if (hit.entry.kind != KnowledgeKind::kExample ||
+          hit.entry.position >= knowledge.examples.size()) {
+        continue;
+      }
+      const VerifiedExample& e = knowledge.examples[hit.entry.position];
+      matches.push_back({&e, question_similarity(question, e.question, false)});
+      // One too long for the budget makes way for the next ones (as a note does).
+      if (estimate_tokens(render_examples(matches)) > budget / 4) {
+        matches.pop_back();
+        continue;
+      }
+      example_items.push_back({e.question, hit.score, knowledge_why(hit)});
+    }
+  } else {
+    matches = rank_examples(knowledge, question, options.max_examples, false);
+    for (const auto& m : matches) {
+      example_items.push_back({m.example->question, m.similarity,
+                               "trigram similarity to the question " + format_score(m.similarity)});
+    }
+  }
   while (!matches.empty() && estimate_tokens(render_examples(matches)) > budget / 4) {
     matches.pop_back();
+    example_items.pop_back();
   }
   ctx.examples = render_examples(matches);
   for (const auto& m : matches) ctx.example_questions.push_back(m.example->question);
+  ctx.example_items = std::move(example_items);
 
-  // Glossary: notes whose term the question names, then the rest, within a sixth.
+  // Glossary: the notes the index ranked (or whose term the question names), then the rest,
+  // within a sixth.
   const auto qstems = stems(question);
-  std::vector<const GlossaryNote*> notes;
-  for (const auto& n : knowledge.glossary) {
-    bool named = false;
-    for (const auto& w : stems(n.term)) named = named || qstems.count(w) > 0;
-    if (named) notes.push_back(&n);
+  std::vector<std::pair<const GlossaryNote*, ContextItem>> notes;
+  std::set<const GlossaryNote*> in_notes;
+  const auto listed = [&in_notes](const GlossaryNote* n) { return in_notes.count(n) > 0; };
+  const auto add_note = [&](const GlossaryNote* n, ContextItem item) {
+    notes.emplace_back(n, std::move(item));
+    in_notes.insert(n);
+  };
+  if (options.knowledge != nullptr) {
+    for (const KnowledgeHit& hit : *options.knowledge) {
+      if (hit.entry.kind != KnowledgeKind::kNote ||
+          hit.entry.position >= knowledge.glossary.size()) {
+        continue;
+      }
+      const GlossaryNote* n = &knowledge.glossary[hit.entry.position];
+      if (!listed(n)) add_note(n, {n->term, hit.score, knowledge_why(hit)});
+    }
+  } else {
+    for (const auto& n : knowledge.glossary) {
+      bool named = false;
+      for (const auto& w : stems(n.term)) named = named || qstems.count(w) > 0;
+      if (named) add_note(&n, {n.term, 0, "the question names its term"});
+    }
   }
   for (const auto& n : knowledge.glossary) {
-    if (std::find(notes.begin(), notes.end(), &n) == notes.end()) notes.push_back(&n);
+    if (!listed(&n)) add_note(&n, {n.term, 0, "room left in the glossary's budget"});
   }
-  for (const auto* n : notes) {
+  for (auto& [n, item] : notes) {
     const std::string block = "### " + n->term + "\n" + n->text + "\n\n";
     if (estimate_tokens(ctx.glossary + block) > budget / 6) continue;
     ctx.glossary += block;
     ctx.notes.push_back(n->term);
+    ctx.note_items.push_back(std::move(item));
   }
   ctx.glossary = std::string(trim(ctx.glossary));
 

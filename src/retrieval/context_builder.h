@@ -2,6 +2,10 @@
 // schema as CREATE statements with comments and keys, the most similar verified examples and
 // the glossary notes — and cuts it to a token budget.
 //
+// Examples and notes come in the knowledge index's order when it ranked them
+// (ContextOptions::knowledge); otherwise examples by trigram similarity (rank_examples) and
+// notes whose term the question names first.
+//
 // When the whole schema fits the budget it is sent whole; otherwise tables are ranked by how
 // well their names, columns and comments match the question, and completed with the tables
 // their foreign keys reach. Deterministic: the same inputs give the same text.
@@ -15,6 +19,7 @@
 
 #include "retrieval/catalog.h"
 #include "retrieval/knowledge.h"
+#include "retrieval/knowledge_index.h"
 #include "retrieval/schema_index.h"
 #include "retrieval/value_index.h"
 
@@ -46,9 +51,23 @@ struct ContextOptions {
   // names whole, and the rest by name (as does any wide table that does not fit whole).
   size_t whole_tables = 5;
   size_t wide_columns = 8;
-  // Examples at least this similar to the question bring the tables their SQL reads (the LLM
-  // is asked to follow them).
+  // Examples at least this similar to the question (question_similarity, numbers aside) bring
+  // the tables their SQL reads (the LLM is asked to follow them).
   double example_tables_similarity = 0.5;
+  // Examples and notes ranked by the knowledge index (search_knowledge), best first, for the
+  // Knowledge given to build_context. When set, examples are taken in its order (at most
+  // max_examples, within a quarter of the budget: one that does not fit makes way for the next)
+  // and notes in its order, then, while the budget allows, the other notes in file order; without
+  // it, examples are ranked by rank_examples() (cut from the worst until they fit) and the notes
+  // whose term the question names come first.
+  const std::vector<KnowledgeHit>* knowledge = nullptr;
+};
+
+// One example or note of the context, and why it is there (for `askdb context`).
+struct ContextItem {
+  std::string name;  // the example's question, the note's term
+  double score = 0;  // the knowledge index's score, or the trigram similarity (0 for a note)
+  std::string why;
 };
 
 // One table of the context, and why it is there (for `askdb context` and the API).
@@ -67,6 +86,8 @@ struct Context {
   std::vector<ContextTable> tables;            // the tables included, in the order shown
   std::vector<std::string> example_questions;  // of the examples included, best first
   std::vector<std::string> notes;              // terms of the glossary notes included
+  std::vector<ContextItem> example_items;      // the examples included, and why
+  std::vector<ContextItem> note_items;         // the notes included, and why
   bool schema_complete = true;                 // false when tables were left out for the budget
   int tokens = 0;                              // estimated tokens of the four texts
 

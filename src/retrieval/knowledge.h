@@ -1,6 +1,7 @@
 // Knowledge: what people have taught askdb about a database besides its catalog — verified
 // question→SQL pairs (examples.json) and glossary notes (glossary.md) — and the lexical
-// similarity used to find the ones that match a question.
+// similarity used to find the ones that match a question in process (the knowledge index,
+// retrieval/knowledge_index.h, ranks them in the app store; this is what askdb falls back on).
 //
 // A Knowledge is immutable once loaded; SharedKnowledge holds the one in use and swaps in a
 // new one when people teach askdb more (a thumbs up in the web chat). Both are thread-safe.

@@ -216,15 +216,7 @@ Result<Vectors> embed_documents(const Documents& d, size_t from, size_t to,
   }
   out.model = embedder->model();
   for (size_t i = 0; i < out.literals.size() && i < embedded->vectors.size(); ++i) {
-    const auto& v = embedded->vectors[i];
-    if (v.empty()) continue;
-    std::string literal = "{";
-    char buf[32];
-    for (size_t k = 0; k < v.size(); ++k) {
-      std::snprintf(buf, sizeof buf, "%s%.7g", k > 0 ? "," : "", static_cast<double>(v[k]));
-      literal += buf;
-    }
-    out.literals[i] = literal + "}";
+    out.literals[i] = float_array_literal(embedded->vectors[i]);
   }
   return out;
 }

@@ -3,13 +3,12 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 namespace askdb::retrieval {
-namespace {
 
-// "{0.1,-2e-05,...}" → floats; false when it is not a flat array of numbers.
-bool parse_floats(const std::string& text, std::vector<float>& out) {
+bool parse_float_array(const std::string& text, std::vector<float>& out) {
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
   const char* p = text.c_str() + 1;
   const char* end = text.c_str() + text.size() - 1;
@@ -23,7 +22,16 @@ bool parse_floats(const std::string& text, std::vector<float>& out) {
   return true;
 }
 
-}  // namespace
+std::string float_array_literal(const std::vector<float>& v) {
+  if (v.empty()) return "";
+  std::string literal = "{";
+  char buf[32];
+  for (size_t k = 0; k < v.size(); ++k) {
+    std::snprintf(buf, sizeof buf, "%s%.7g", k > 0 ? "," : "", static_cast<double>(v[k]));
+    literal += buf;
+  }
+  return literal + "}";
+}
 
 Result<std::string> schema_index_version(pg::Connection& store, const std::string& store_schema) {
   auto rows = store.query("SELECT fingerprint || ' ' || indexed_at::text FROM " +
@@ -74,7 +82,7 @@ Result<std::shared_ptr<const SchemaVectors>> SchemaVectors::load(pg::Connection&
     if (!rows) return failed(rows.error());
     for (const auto& r : rows->rows) {
       v.clear();
-      if (!parse_floats(r[3].value_or(""), v) || v.empty()) continue;
+      if (!parse_float_array(r[3].value_or(""), v) || v.empty()) continue;
       if (out->dimensions_ == 0) out->dimensions_ = v.size();
       if (v.size() != out->dimensions_) continue;  // cannot happen: one embedder per index
       out->documents_.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or(""), 0});
@@ -87,34 +95,43 @@ Result<std::shared_ptr<const SchemaVectors>> SchemaVectors::load(pg::Connection&
   return done(Loaded(std::shared_ptr<const SchemaVectors>(std::move(out))));
 }
 
-std::vector<VectorHit> SchemaVectors::nearest(const std::vector<float>& query, size_t k) const {
-  std::vector<VectorHit> hits;
-  if (query.size() != dimensions_ || dimensions_ == 0 || k == 0) return hits;
-  std::vector<std::pair<float, size_t>> scored(documents_.size());
-  for (size_t d = 0; d < documents_.size(); ++d) {
-    const float* v = vectors_.data() + d * dimensions_;
+std::vector<std::pair<float, size_t>> nearest_rows(const std::vector<float>& vectors,
+                                                   size_t dimensions,
+                                                   const std::vector<float>& query, size_t k) {
+  std::vector<std::pair<float, size_t>> scored;
+  if (query.size() != dimensions || dimensions == 0 || k == 0) return scored;
+  const size_t rows = vectors.size() / dimensions;
+  scored.resize(rows);
+  for (size_t d = 0; d < rows; ++d) {
+    const float* v = vectors.data() + d * dimensions;
     // Eight sums side by side: the compiler keeps them in SIMD registers (one sum would have
     // to be added to in order, one float at a time).
     float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
-    for (; i + 8 <= dimensions_; i += 8) {
+    for (; i + 8 <= dimensions; i += 8) {
       for (size_t j = 0; j < 8; ++j) sums[j] += v[i + j] * query[i + j];
     }
     float dot = 0;
-    for (; i < dimensions_; ++i) dot += v[i] * query[i];
+    for (; i < dimensions; ++i) dot += v[i] * query[i];
     for (const float s : sums) dot += s;
     scored[d] = {dot, d};
   }
-  // Documents are in name order, so the index breaks ties by name.
   const auto by_score = [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
   const size_t n = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
                     by_score);
-  for (size_t i = 0; i < n; ++i) {
-    VectorHit hit = documents_[scored[i].second];
-    hit.similarity = scored[i].first;
+  scored.resize(n);
+  return scored;
+}
+
+std::vector<VectorHit> SchemaVectors::nearest(const std::vector<float>& query, size_t k) const {
+  // Documents are in name order, so the row breaks ties by name.
+  std::vector<VectorHit> hits;
+  for (const auto& [similarity, row] : nearest_rows(vectors_, dimensions_, query, k)) {
+    VectorHit hit = documents_[row];
+    hit.similarity = similarity;
     hits.push_back(std::move(hit));
   }
   return hits;

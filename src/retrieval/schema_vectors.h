@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -52,6 +53,19 @@ class SchemaVectors {
   std::vector<VectorHit> documents_;  // similarity unused
   std::vector<float> vectors_;        // documents_.size() × dimensions_
 };
+
+// A float4[] as PostgreSQL writes it ("{0.1,-2e-05,...}") and back: float_array_literal() is ""
+// for an empty vector (NULL, via nullif); parse_float_array() appends to `out` and is false when
+// `text` is not a flat array of numbers.
+std::string float_array_literal(const std::vector<float>& v);
+bool parse_float_array(const std::string& text, std::vector<float>& out);
+
+// The exact scan both vector searches share: the `k` rows of `vectors` (rows of `dimensions`
+// floats, unit length) most similar to `query` by dot product, as (similarity, row), best
+// first, ties by row; empty when `query` has another length.
+std::vector<std::pair<float, size_t>> nearest_rows(const std::vector<float>& vectors,
+                                                   size_t dimensions,
+                                                   const std::vector<float>& query, size_t k);
 
 // The version of the index in `store_schema` (fingerprint and indexing time); "" when none.
 Result<std::string> schema_index_version(pg::Connection& store, const std::string& store_schema);

@@ -16,6 +16,7 @@
 #include "server/api_conversations.h"
 #include "server/api_examples.h"
 #include "server/api_messages.h"
+#include "server/api_notes.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/router.h"
@@ -56,6 +57,8 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
   r.get("/api/v1/schema", bind(handle_schema, ctx));
   r.get("/api/v1/examples", bind(handle_list_examples, ctx));
   r.post("/api/v1/examples", bind(handle_add_example, ctx));
+  r.get("/api/v1/notes", bind(handle_list_notes, ctx));
+  r.post("/api/v1/notes", bind(handle_add_note, ctx));
   // The API's description is one of the web files.
   r.get("/api/v1/openapi.json", [openapi](Exchange& ex) -> asio::awaitable<void> {
     if (openapi->empty()) {

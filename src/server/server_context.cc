@@ -71,6 +71,7 @@ ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, A
       conversations(config.store.schema),
       feedback(config.store.schema),
       examples(config.store.schema),
+      notes(config.store.schema),
       users(config.store.schema),
       sessions(config.store.schema),
       pipeline(server_deps(workspace.pipeline(), &db_threads)),

@@ -30,6 +30,7 @@
 #include "server/rate_limiter.h"
 #include "store/conversations.h"
 #include "store/feedback.h"
+#include "store/glossary_notes.h"
 #include "store/sessions.h"
 #include "store/users.h"
 #include "store/verified_examples.h"
@@ -94,6 +95,7 @@ struct ServerContext {
   store::ConversationStore conversations;
   store::FeedbackStore feedback;
   store::VerifiedExampleStore examples;
+  store::GlossaryNoteStore notes;
   store::UserStore users;
   store::SessionStore sessions;
   chat::Pipeline pipeline;

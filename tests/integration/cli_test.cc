@@ -232,6 +232,11 @@ TEST(Cli, AReadOnlyStoreFallsBackToWordOverlapAndSaysSo) {
   EXPECT_EQ(j["ranking"].get<std::string>().rfind("word overlap: ", 0), 0u) << j["ranking"];
   EXPECT_NE(r.err.find("askdb index"), std::string::npos) << r.err;
   EXPECT_FALSE(j["tables"].empty());
+  // Examples and notes too are ranked in process, saying why, and still shown.
+  EXPECT_EQ(j["knowledge_ranking"].get<std::string>().rfind("trigram similarity: ", 0), 0u)
+      << j["knowledge_ranking"];
+  ASSERT_FALSE(j["examples"].empty());
+  EXPECT_EQ(j["examples"][0], "Which 5 products earned the most revenue in 2025?");
 }
 
 // Private columns never reach the LLM: not in the prompt, not among the columns shown.
@@ -318,16 +323,59 @@ TEST(Cli, IndexListsTheTablesItMayNotRead) {
       << text.out;
 }
 
+// askdb note stores a glossary note (one per term, any case: a second replaces the first), and
+// the next question that names the term gets it first, ranked by the knowledge index.
+TEST(Cli, NoteTeachesATermThatTheContextThenShows) {
+  auto env = demo_env();
+  env["ASKDB_STORE_SCHEMA"] = "askdb_note_test";
+  auto added = askdb(
+      {"note", "--term", "dormant store", "--text", "A store with no order in 30 days.", "--json"},
+      env);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  auto j = json::parse(added.out);
+  EXPECT_EQ(j["added"], true);
+  EXPECT_EQ(j["term"], "dormant store");
+  EXPECT_EQ(j["knowledge_problem"], "");
+  const std::string text = "A store with no order in the last 30 days of data.";
+  auto replaced = askdb({"note", "--term", "Dormant Store", "--text", text}, env);
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(replaced.out.find("replaced the note \"Dormant Store\""), std::string::npos)
+      << replaced.out;
+  auto empty = askdb({"note", "--term", "idle", "--text", "  "}, env);
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("its text is empty"), std::string::npos) << empty.err;
+
+  auto r = askdb({"context", "Which dormant stores are there?", "--json"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["knowledge_ranking"], "knowledge index");
+  ASSERT_FALSE(j["note_ranking"].empty()) << r.out;
+  EXPECT_EQ(j["note_ranking"][0]["term"], "Dormant Store");
+  EXPECT_NE(j["note_ranking"][0]["why"].get<std::string>().find("knowledge index"),
+            std::string::npos);
+  EXPECT_GT(j["note_ranking"][0]["score"].get<double>(), 0);
+  ASSERT_FALSE(j["example_ranking"].empty());
+  EXPECT_EQ(j["example_ranking"].size(), j["examples"].size());
+  EXPECT_FALSE(j["example_ranking"][0]["why"].get<std::string>().empty());
+  const std::string prompt = j["prompt"];
+  EXPECT_NE(prompt.find("### Dormant Store\n" + text), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.find("in 30 days."), std::string::npos);
+
+  auto owner = pg::Connection::open(DemoCluster::get().cluster().owner_conninfo(), "owner");
+  ASSERT_TRUE(owner.ok());
+  EXPECT_TRUE(owner->exec("DROP SCHEMA askdb_note_test CASCADE").ok());
+}
+
 // Commands that start the embedded cluster stop it again when they end (the signal watcher's
 // hold on the workspace must not keep it running).
-TEST(Cli, IndexContextAndLearnStopTheClusterTheyStarted) {
+TEST(Cli, IndexContextLearnAndNoteStopTheClusterTheyStarted) {
   testing::TempHome tmp("askdb-own-cluster");
   auto env = testing::isolated_askdb_env(tmp.path());
   const std::vector<std::vector<std::string>> commands = {
       {"index"},
       {"context", "How many stores are there?"},
-      {"learn", "--question", "How many stores are there?", "--sql",
-       "SELECT count(*) FROM stores"}};
+      {"learn", "--question", "How many stores are there?", "--sql", "SELECT count(*) FROM stores"},
+      {"note", "--term", "store", "--text", "A shop of the chain."}};
   for (const auto& command : commands) {
     auto r = askdb(command, env);
     EXPECT_EQ(r.exit_code, 0) << command[0] << ": " << r.err;

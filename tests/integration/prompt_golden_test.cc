@@ -1,4 +1,5 @@
-// Golden prompts: what the LLM sees for a few questions over the demo database, compared with
+// Golden prompts: what the LLM sees for a few questions over the demo database (tables ranked by
+// the schema index, examples and notes by the knowledge index), compared with
 // tests/golden/prompts/*.txt. A change to prompts/, the catalog rendering or the context
 // builder shows up here and in review. Regenerate with ASKDB_UPDATE_GOLDEN=1.
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "core/text.h"
 #include "retrieval/builtin_embedder.h"
 #include "retrieval/indexer.h"
+#include "retrieval/knowledge_index.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
 
@@ -77,6 +79,18 @@ TEST_P(PromptGolden, MatchesFile) {
   deps.wordnet = wordnet.get();
   retrieval::SharedKnowledge shared_knowledge(std::move(*knowledge));
   deps.knowledge = &shared_knowledge;
+  // The knowledge index, synced with the demo's examples and notes as a workspace does.
+  retrieval::KnowledgeIndexState known;
+  known.knowledge = shared_knowledge.current();
+  {
+    auto store = store_pool.acquire();
+    ASSERT_TRUE(store.ok());
+    auto synced =
+        retrieval::sync_knowledge_index(**store, store_schema, *known.knowledge, &embedder);
+    ASSERT_TRUE(synced.ok()) << synced.error().message;
+    known.synced = synced->synced;
+  }
+  deps.knowledge_index = [&known] { return known; };
   deps.functions = &*functions;
   deps.prompts = &*prompts;
   deps.server_version = "15";
@@ -92,6 +106,7 @@ TEST_P(PromptGolden, MatchesFile) {
   auto made = pipeline.sql_context(g.question, history);
   ASSERT_TRUE(made.ok()) << made.error().message;
   EXPECT_EQ(made->ranking.fallback, "") << "the schema index was not used";
+  EXPECT_EQ(made->ranking.knowledge_fallback, "") << "the knowledge index was not used";
   const llm::Request& request = made->request;
   std::string actual =
       "=== system ===\n" + request.system + "=== user ===\n" + request.messages.at(0).content;

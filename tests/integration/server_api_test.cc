@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "chat/workspace.h"
+#include "core/text.h"
 #include "pg/connection.h"
 #include "server/app.h"
 #include "server/passwords.h"
@@ -352,6 +353,76 @@ TEST_F(ServerApiTest, ExamplesTaughtThroughTheApiAreCheckedListedAndUsed) {
   EXPECT_NE(prompt.find(question), std::string::npos) << prompt;
 }
 
+TEST_F(ServerApiTest, NotesAddedThroughTheApiAreListedReplacedAndUsed) {
+  const std::string term = "weather-proof product";
+  HttpReply added = client_->send_json("POST", "/api/v1/notes",
+                                       {{"term", term}, {"text", "A product for the outdoors."}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.json()["added"], true);
+  EXPECT_EQ(added.json()["term"], term);
+  // The same term in another case replaces it.
+  const std::string text = "A product whose name says outdoor: product_name ILIKE '%outdoor%'.";
+  HttpReply replaced = client_->send_json("POST", "/api/v1/notes",
+                                          {{"term", "Weather-proof product"}, {"text", text}});
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(replaced.json()["added"], false);
+  // A stored note with a file note's term takes its place.
+  HttpReply revenue =
+      client_->send_json("POST", "/api/v1/notes",
+                         {{"term", "Revenue"}, {"text", "Only shipped and delivered orders."}});
+  ASSERT_EQ(revenue.status, 201) << revenue.body;
+
+  // Bad notes: what is wrong, and nothing stored.
+  const auto bad = [&](const json& body, const std::string& says) {
+    HttpReply r = client_->send_json("POST", "/api/v1/notes", body);
+    EXPECT_EQ(r.status, 400) << body.dump();
+    EXPECT_NE(r.json()["error"]["message"].get<std::string>().find(says), std::string::npos)
+        << r.body;
+  };
+  bad({{"term", term}}, "\"text\" is missing");
+  bad({{"term", 7}, {"text", "x"}}, "\"term\" is missing or not a string");
+  bad({{"term", "  "}, {"text", "x"}}, "its term is empty");
+  bad({{"term", std::string("\0", 1)}, {"text", "x"}}, "control character");
+  bad({{"term", "red\x1b[31m"}, {"text", "x"}}, "control character");
+  bad({{"term", "bell"}, {"text", "ring\x07"}}, "other than a tab or a line break");
+  bad({{"term", "two\nlines"}, {"text", "x"}}, "one line");
+  bad({{"term", std::string(201, 't')}, {"text", "x"}}, "one line of at most 200 bytes");
+  bad({{"term", "long"}, {"text", std::string(20001, 'x')}}, "at most 20000");
+
+  HttpReply list = client_->get("/api/v1/notes");
+  ASSERT_EQ(list.status, 200);
+  const json notes = list.json()["notes"];
+  size_t stored = 0, files = 0;
+  for (const auto& n : notes) (n["source"] == "store" ? stored : files) += 1;
+  EXPECT_EQ(stored, 2u) << list.body;
+  EXPECT_GT(files, 10u);  // the demo's glossary.md
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0]["term"], "Revenue");  // in the place of glossary.md's first note, "revenue"
+  EXPECT_EQ(notes[0]["source"], "store");
+  size_t revenues = 0;
+  for (const auto& n : notes) revenues += to_lower(n["term"].get<std::string>()) == "revenue";
+  EXPECT_EQ(revenues, 1u);
+  const json& last = notes.back();
+  EXPECT_EQ(last["term"], "Weather-proof product");
+  EXPECT_EQ(last["text"], text);
+  EXPECT_FALSE(last["created_at"].get<std::string>().empty());
+
+  // The next question that names the term gets the note in its prompt.
+  const std::string id = new_conversation();
+  ASSERT_EQ(ask_streamed(id, "How many weather-proof products do we sell?").status, 200);
+  const std::string prompt = llm_.requests().front().last_user_message();
+  EXPECT_NE(prompt.find("### Weather-proof product\n" + text), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.find("A product for the outdoors."), std::string::npos);
+  // And one about revenue gets the stored note of that term, not glossary.md's.
+  llm_.clear_requests();
+  ASSERT_EQ(ask_streamed(id, "What was the total revenue in 2024?").status, 200);
+  const std::string about_revenue = llm_.requests().front().last_user_message();
+  EXPECT_NE(about_revenue.find("### Revenue\nOnly shipped and delivered orders."),
+            std::string::npos)
+      << about_revenue;
+  EXPECT_EQ(about_revenue.find("### revenue\n"), std::string::npos) << about_revenue;
+}
+
 TEST_F(ServerApiTest, AClientThatLeavesKeepsThePartialAnswer) {
   llm_.clear_rules();
   llm_.set_default_reply(kCountSql);
@@ -513,6 +584,9 @@ class LocalAuthTest : public ::testing::Test {
 
 TEST_F(LocalAuthTest, LoginSessionsCsrfAndPrivacy) {
   EXPECT_EQ(client_->get("/api/v1/conversations").status, 401);
+  EXPECT_EQ(client_->get("/api/v1/notes").status, 401);
+  EXPECT_EQ(client_->send_json("POST", "/api/v1/notes", {{"term", "a"}, {"text", "b"}}).status,
+            401);
   EXPECT_EQ(client_->get("/api/v1/session").json()["auth"], "local");
   HttpReply wrong = client_->send_json("POST", "/api/v1/login",
                                        {{"user", "alice"}, {"password", "not it at all"}});
@@ -525,6 +599,16 @@ TEST_F(LocalAuthTest, LoginSessionsCsrfAndPrivacy) {
   HttpReply created = client_->send_json("POST", "/api/v1/conversations", json::object(),
                                          {{"Cookie", alice}, {"X-CSRF-Token", alice_csrf}});
   ASSERT_EQ(created.status, 201) << created.body;
+  // A note is added by whoever is logged in, with the CSRF token.
+  EXPECT_EQ(client_
+                ->send_json("POST", "/api/v1/notes", {{"term", "vip"}, {"text", "Tier gold."}},
+                            {{"Cookie", alice}})
+                .status,
+            403);
+  HttpReply noted =
+      client_->send_json("POST", "/api/v1/notes", {{"term", "vip"}, {"text", "Tier gold."}},
+                         {{"Cookie", alice}, {"X-CSRF-Token", alice_csrf}});
+  EXPECT_EQ(noted.status, 201) << noted.body;
   const std::string id = created.json()["id"];
 
   auto [bob, bob_csrf] = login("bob");

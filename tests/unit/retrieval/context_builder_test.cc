@@ -243,5 +243,144 @@ TEST(Knowledge, ExamplesRankedAndIncluded) {
   EXPECT_EQ(ctx.examples.find("Question: Revenue by month in 2025"), 0u);
 }
 
+// Examples and notes for the knowledge ranking's tests: what the in-process ranking would pick
+// for "monthly revenue in 2025" differs from the order the index is made to give.
+Knowledge teaching() {
+  Knowledge k;
+  k.examples = {{"Revenue by month in 2025", "SELECT 1"},
+                {"How many stores are there?", "SELECT count(*) FROM stores"},
+                {"Which customers ordered most?",
+                 "SELECT * FROM orders JOIN customers USING "
+                 "(customer_id)"}};
+  k.glossary = {{"revenue", "Sum of order lines."},
+                {"store", "A shop with a till."},
+                {"churn", "No order in 90 days."}};
+  return k;
+}
+
+KnowledgeHit hit(KnowledgeKind kind, size_t position, double score) {
+  KnowledgeHit h;
+  h.entry = {kind, position};
+  h.score = h.text = score;
+  return h;
+}
+
+TEST(ContextBuilder, AKnowledgeRankingOrdersTheExamplesAndNotes) {
+  const Knowledge k = teaching();
+  const std::vector<KnowledgeHit> ranking = {
+      hit(KnowledgeKind::kNote, 2, 0.9), hit(KnowledgeKind::kExample, 2, 0.8),
+      hit(KnowledgeKind::kExample, 1, 0.5), hit(KnowledgeKind::kNote, 1, 0.4)};
+  ContextOptions options;
+  options.knowledge = &ranking;
+  const auto ctx = build_context(shop(), k, "monthly revenue in 2025", options);
+  // Only the ranked examples, in the ranking's order: the in-process favourite is not ranked.
+  EXPECT_EQ(ctx.example_questions, (std::vector<std::string>{"Which customers ordered most?",
+                                                             "How many stores are there?"}));
+  EXPECT_EQ(ctx.examples.find("Question: Which customers ordered most?"), 0u);
+  ASSERT_EQ(ctx.example_items.size(), 2u);
+  EXPECT_DOUBLE_EQ(ctx.example_items[0].score, 0.8);
+  EXPECT_NE(ctx.example_items[0].why.find("knowledge index"), std::string::npos);
+  // The ranked notes first, in its order; then, as the budget allows, the others in file order.
+  EXPECT_EQ(ctx.notes, (std::vector<std::string>{"churn", "store", "revenue"}));
+  EXPECT_NE(ctx.note_items[0].why.find("knowledge index"), std::string::npos);
+  EXPECT_NE(ctx.note_items[2].why.find("room left"), std::string::npos);
+
+  // max_examples still holds.
+  options.max_examples = 1;
+  EXPECT_EQ(build_context(shop(), k, "monthly revenue in 2025", options).example_questions,
+            std::vector<std::string>{"Which customers ordered most?"});
+  // An empty ranking: no example matched, none is shown; every note is, as room allows.
+  const std::vector<KnowledgeHit> none;
+  options.knowledge = &none;
+  const auto empty = build_context(shop(), k, "monthly revenue in 2025", options);
+  EXPECT_TRUE(empty.example_questions.empty());
+  EXPECT_TRUE(empty.examples.empty());
+  EXPECT_EQ(empty.notes, (std::vector<std::string>{"revenue", "store", "churn"}));
+  // Positions beyond the knowledge (a ranking of other knowledge) are skipped.
+  const std::vector<KnowledgeHit> stale = {hit(KnowledgeKind::kExample, 7, 1),
+                                           hit(KnowledgeKind::kNote, 9, 1)};
+  options.knowledge = &stale;
+  EXPECT_TRUE(build_context(shop(), k, "revenue", options).example_questions.empty());
+}
+
+TEST(ContextBuilder, WithoutAKnowledgeRankingExamplesAreRankedInProcess) {
+  const Knowledge k = teaching();
+  const auto ctx = build_context(shop(), k, "monthly revenue in 2025", {});
+  ASSERT_FALSE(ctx.example_questions.empty());
+  EXPECT_EQ(ctx.example_questions[0], "Revenue by month in 2025");
+  EXPECT_NE(ctx.example_items[0].why.find("trigram similarity"), std::string::npos);
+  // The notes whose term the question names first.
+  EXPECT_EQ(ctx.notes, (std::vector<std::string>{"revenue", "store", "churn"}));
+  EXPECT_EQ(ctx.note_items[0].why, "the question names its term");
+}
+
+TEST(ContextBuilder, RankedExamplesStillStayWithinAQuarterOfTheBudget) {
+  Knowledge k;
+  for (int i = 0; i < 5; ++i) {
+    k.examples.push_back({"Question number " + std::to_string(i), std::string(400, 'x')});
+  }
+  std::vector<KnowledgeHit> ranking;
+  for (size_t i = 0; i < 5; ++i)
+    ranking.push_back(hit(KnowledgeKind::kExample, 4 - i, 1.0 - 0.1 * i));
+  ContextOptions options;
+  options.knowledge = &ranking;
+  options.token_budget = 1000;  // a quarter: 250 tokens, about two examples of 400 bytes
+  const auto ctx = build_context(shop(), k, "question", options);
+  EXPECT_EQ(ctx.example_questions,
+            (std::vector<std::string>{"Question number 4", "Question number 3"}));
+  EXPECT_EQ(ctx.example_items.size(), 2u);
+  EXPECT_LE(estimate_tokens(ctx.examples), 250);
+  // The best one too long for the budget: the next ones are taken instead.
+  k.examples[4].sql = std::string(2000, 'y');
+  const auto long_first = build_context(shop(), k, "question", options);
+  EXPECT_EQ(long_first.example_questions,
+            (std::vector<std::string>{"Question number 3", "Question number 2"}));
+  EXPECT_EQ(long_first.example_items.size(), 2u);
+}
+
+// The rule "an example close to the question brings the tables its SQL reads" holds for ranked
+// examples too, by question_similarity: a close one brings its tables, a distant one does not.
+TEST(ContextBuilder, ACloseRankedExampleBringsTheTablesItsSqlReads) {
+  const Catalog catalog = flights();
+  Knowledge k;
+  k.examples = {{"How many flights does each airline run?",
+                 "SELECT a.name, count(*) FROM flights f JOIN airlines a USING (airline_id) "
+                 "GROUP BY 1"},
+                {"List the padding", "SELECT * FROM padding_7"}};
+  const std::vector<KnowledgeHit> ranking = {hit(KnowledgeKind::kExample, 1, 0.9),
+                                             hit(KnowledgeKind::kExample, 0, 0.8)};
+  ContextOptions options;
+  options.knowledge = &ranking;
+  options.token_budget = 400;
+  const auto ctx =
+      build_context(catalog, k, "How many flights does each airline operate?", options);
+  EXPECT_FALSE(ctx.schema_complete);
+  const auto why = [&ctx](const std::string& table) {
+    std::string out;
+    for (const auto& t : ctx.tables) {
+      if (t.name == table) {
+        for (const auto& w : t.why) out += w + "; ";
+      }
+    }
+    return out;
+  };
+  EXPECT_NE(why("flights").find("read by the verified example"), std::string::npos)
+      << why("flights");
+  EXPECT_NE(why("airlines").find("read by the verified example"), std::string::npos);
+  // Ranked first, but not close to the question.
+  EXPECT_EQ(why("padding_7").find("read by the verified example"), std::string::npos);
+}
+
+TEST(KnowledgeIndex, SqlIdentifierWordsNameTheDataNotTheSyntax) {
+  EXPECT_EQ(sql_identifier_words("SELECT count(*) FROM order_items oi WHERE oi.unitPrice > 10"),
+            "order items oi unit price");
+  EXPECT_EQ(sql_identifier_words("SELECT T1.name FROM singer AS T1 JOIN \"Concert Hall\" AS T2 ON "
+                                 "T1.id = T2.singer_id -- the singers\n WHERE T2.city = 'Paris' "
+                                 "/* not this */ AND 1e5 > 2"),
+            "name singer concert hall id city");
+  EXPECT_EQ(sql_identifier_words("SELECT 'it''s' AS x"), "");
+  EXPECT_EQ(sql_identifier_words(""), "");
+}
+
 }  // namespace
 }  // namespace askdb::retrieval

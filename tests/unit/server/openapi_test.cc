@@ -37,6 +37,8 @@ const std::vector<Route> kRoutes = {
     {"post", "/api/v1/messages/{id}/feedback"},
     {"get", "/api/v1/examples"},
     {"post", "/api/v1/examples"},
+    {"get", "/api/v1/notes"},
+    {"post", "/api/v1/notes"},
     {"get", "/api/v1/schema"},
     {"get", "/api/v1/openapi.json"},
 };
