@@ -42,10 +42,12 @@ CREATE TABLE {{schema}}.knowledge_documents (
   embedding float4[],  -- NULL: written without an embedder, or nothing to embed
   seen_at timestamptz NOT NULL DEFAULT now()  -- last held by a sync (updated at most daily)
 );
+-- Without a pending list (fastupdate off): examples and notes arrive a few at a time, and a
+-- search would otherwise scan every entry not yet merged into the index.
 CREATE INDEX knowledge_documents_english_idx ON {{schema}}.knowledge_documents
-  USING gin (tsv_english);
+  USING gin (tsv_english) WITH (fastupdate = off);
 CREATE INDEX knowledge_documents_simple_idx ON {{schema}}.knowledge_documents
-  USING gin (tsv_simple);
+  USING gin (tsv_simple) WITH (fastupdate = off);
 
 -- How many documents hold each English lexeme, for the search's rarity weights (log N/df):
 -- among their titles' words (what a question is compared with: "how many" is common there, even
