@@ -132,9 +132,10 @@ retrieval::Knowledge Workspace::merge_knowledge(const std::vector<store::Verifie
   next.examples = std::move(examples);
   // A stored note takes the place of the file's note of the same term; the others follow.
   for (const auto& n : notes) {
-    auto same = std::find_if(
-        next.glossary.begin(), next.glossary.end(),
-        [&](const retrieval::GlossaryNote& g) { return to_lower(g.term) == to_lower(n.term); });
+    auto same = std::find_if(next.glossary.begin(), next.glossary.end(),
+                             [&](const retrieval::GlossaryNote& g) {
+                               return retrieval::same_note_term(g.term, n.term);
+                             });
     if (same != next.glossary.end()) {
       *same = {n.term, n.text};
     } else {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/text.h"
+#include "retrieval/text_fold.h"
 
 namespace askdb::retrieval {
 namespace {
@@ -70,6 +71,10 @@ std::vector<ExampleMatch> rank_examples(const Knowledge& knowledge, std::string_
                    [](const auto& x, const auto& y) { return x.similarity > y.similarity; });
   if (all.size() > k) all.resize(k);
   return all;
+}
+
+bool same_note_term(std::string_view a, std::string_view b) {
+  return fold_text(trim(a)) == fold_text(trim(b));
 }
 
 Result<Knowledge> load_knowledge(const std::string& dir) {

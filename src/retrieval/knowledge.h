@@ -34,6 +34,11 @@ struct Knowledge {
 // The knowledge in use now; current() is a snapshot: a question keeps the one it started with.
 using SharedKnowledge = Shared<Knowledge>;
 
+// Whether two glossary terms name the same note (a stored note then takes the place of the
+// file's): case folded for every letter, as PostgreSQL's lower() folds the stored notes' unique
+// key ("Über" is "über"), and accents and punctuation too ("return-rate" is "Return rate").
+bool same_note_term(std::string_view a, std::string_view b);
+
 // Reads `dir`/examples.json ([{"question", "sql"}]) and `dir`/glossary.md ("## term"
 // sections); either file may be missing. Error{kConfig} names a malformed file.
 Result<Knowledge> load_knowledge(const std::string& dir);

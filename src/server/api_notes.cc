@@ -35,7 +35,7 @@ asio::awaitable<void> handle_list_notes(Exchange& ex, ServerContext& ctx) {
   for (const auto& f : ctx.workspace.file_knowledge().glossary) {
     bool replaced = false;
     for (size_t i = 0; i < stored->size() && !replaced; ++i) {
-      if (!placed[i] && to_lower((*stored)[i].term) == to_lower(f.term)) {
+      if (!placed[i] && retrieval::same_note_term((*stored)[i].term, f.term)) {
         out.push_back(stored_json((*stored)[i]));
         placed[i] = replaced = true;
       }

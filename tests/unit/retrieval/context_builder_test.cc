@@ -223,6 +223,13 @@ TEST(ContextBuilder, ReservedWordsAreQuotedOtherNamesAreNot) {
   EXPECT_EQ(sql_identifier("2fa"), "\"2fa\"");
 }
 
+TEST(Knowledge, NoteTermsAreTheSameWhateverTheirCaseAccentsOrPunctuation) {
+  EXPECT_TRUE(same_note_term("Über-Kunde", "über kunde"));
+  EXPECT_TRUE(same_note_term("Return rate", " return-rate "));
+  EXPECT_TRUE(same_note_term("ÉTÉ", "ete"));
+  EXPECT_FALSE(same_note_term("revenue", "net revenue"));
+}
+
 TEST(Knowledge, SimilarityRespectsNumbers) {
   EXPECT_GT(question_similarity("Which 5 products sold most in 2025?",
                                 "which 5 products sold the most in 2025"),
