@@ -80,8 +80,6 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
   return r;
 }
 
-// Now and then, reloads the catalog and re-indexes when it changed (Workspace::refresh), so a
-// new table or column reaches the LLM without a restart. Runs until the event loop stops.
 }  // namespace
 
 struct App::Impl {
@@ -103,9 +101,10 @@ struct App::Impl {
   bool refresher_stop = false;  // under refresher_mu
   bool stopped = false;
 
-  // Checks the catalog every `every` and re-indexes when it changed, on a thread of its own: a
-  // re-index of a big catalog takes seconds to minutes and must hold no request or database
-  // thread. shutdown() wakes it and stops the re-index under way.
+  // Checks the catalog every `every` and re-indexes when it changed (Workspace::refresh), so a
+  // new table or column reaches the LLM without a restart. On a thread of its own: a re-index
+  // of a big catalog takes seconds to minutes and must hold no request or database thread.
+  // shutdown() wakes it and stops the re-index under way.
   void refresh_catalog(std::chrono::seconds every);
 };
 
