@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "percentile.h"
 #include "pg/connection.h"
 #include "pg/embedded_cluster.h"
 #include "retrieval/builtin_embedder.h"
@@ -48,17 +49,8 @@ namespace {
 using namespace askdb;
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using askdb::bench::ms_since;
+using askdb::bench::percentile;
 
 // clang-format off
 const std::vector<std::string> kWords = {

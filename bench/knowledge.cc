@@ -52,9 +52,7 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using askdb::bench::percentile;
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using askdb::bench::ms_since;
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "bench_knowledge: %s\n", message.c_str());

@@ -36,9 +36,7 @@ namespace {
 using namespace askdb;
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using askdb::bench::ms_since;
 
 using askdb::bench::percentile;
 

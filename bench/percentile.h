@@ -1,12 +1,20 @@
-// The p-th percentile (0..1) of a sample, nearest rank; 0 for an empty sample. Shared by the
-// bench programs.
+// What the bench programs share: the p-th percentile of a sample, and milliseconds since a
+// moment.
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace askdb::bench {
 
+// Milliseconds from `start` to now, on the steady clock.
+inline double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// The p-th percentile (0..1) of a sample, nearest rank; 0 for an empty sample.
 inline double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

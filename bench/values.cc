@@ -140,9 +140,7 @@ const Case kCases[] = {
 
 using askdb::bench::percentile;
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using askdb::bench::ms_since;
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "bench_values: %s\n", what.c_str());

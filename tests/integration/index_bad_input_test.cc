@@ -21,17 +21,14 @@
 #include "retrieval/schema_index.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
+#include "support/test_database.h"
 
 namespace askdb::retrieval {
 namespace {
 
 using testing::DemoCluster;
 
-pg::Connection connect(const std::string& conninfo) {
-  auto conn = pg::Connection::open(conninfo, "the demo database");
-  EXPECT_TRUE(conn.ok()) << conn.error().message;
-  return conn.ok() ? std::move(*conn) : pg::Connection();
-}
+using testing::connect;
 
 pg::Connection owner() { return connect(DemoCluster::get().cluster().owner_conninfo()); }
 pg::Connection reader() { return connect(DemoCluster::get().cluster().reader_conninfo()); }

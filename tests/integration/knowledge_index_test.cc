@@ -14,28 +14,15 @@
 #include "retrieval/builtin_embedder.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
+#include "support/test_database.h"
 
 namespace askdb::retrieval {
 namespace {
 
 using testing::DemoCluster;
 
-std::string unique_name(const std::string& prefix) {
-  static std::atomic<int> n{0};
-  return prefix + std::to_string(getpid()) + "_" + std::to_string(++n);
-}
-
-pg::Connection connect(const std::string& conninfo) {
-  auto conn = pg::Connection::open(conninfo, "the test database");
-  EXPECT_TRUE(conn.ok()) << conn.error().message;
-  return conn.ok() ? std::move(*conn) : pg::Connection();
-}
-
-std::string conninfo_for(std::string conninfo, const std::string& database) {
-  const auto at = conninfo.find("dbname=");
-  const auto end = conninfo.find(' ', at);
-  return conninfo.replace(at, end - at, "dbname=" + database);
-}
+using testing::connect;
+using testing::unique_name;
 
 // The built-in embedder, counting the texts it is given: a provider's embedder costs a call per
 // text, so a sync must embed only what is new.
@@ -357,19 +344,10 @@ TEST_F(KnowledgeIndexTest, TrigramSimilarityJoinsWhenPgTrgmIsThere) {
 // says what to do; words and vectors still match. Then pg_trgm arrives, and the next sync uses
 // it.
 TEST(KnowledgeIndexWithoutTrigramTest, WordsAndVectorsMatchUntilPgTrgmIsThere) {
-  auto& cluster = DemoCluster::get().cluster();
-  const std::string database = unique_name("knowledge_store_");
+  const testing::StoreDatabase database;
   {
-    pg::Connection admin = connect(cluster.admin_conninfo());
-    ASSERT_TRUE(admin.exec("CREATE DATABASE " + database + " OWNER " + pg::kEmbeddedAdmin).ok());
-  }
-  {
-    pg::Connection admin = connect(conninfo_for(cluster.admin_conninfo(), database));
-    ASSERT_TRUE(admin
-                    .exec(std::string("CREATE SCHEMA store AUTHORIZATION ") + pg::kEmbeddedOwner +
-                          "; GRANT CONNECT ON DATABASE " + database + " TO " + pg::kEmbeddedOwner)
-                    .ok());
-    pg::Connection store = connect(conninfo_for(cluster.owner_conninfo(), database));
+    pg::Connection admin = connect(database.admin_conninfo());
+    pg::Connection store = connect(database.owner_conninfo());
     ASSERT_TRUE(store::migrate(store, "store").ok());
     const Knowledge k = shop_knowledge();
     BuiltinEmbedder embedder;
@@ -418,8 +396,6 @@ TEST(KnowledgeIndexWithoutTrigramTest, WordsAndVectorsMatchUntilPgTrgmIsThere) {
     EXPECT_EQ(best->entry.position, 2u);
     EXPECT_EQ(best->trigram, 0);
   }
-  pg::Connection admin = connect(cluster.admin_conninfo());
-  EXPECT_TRUE(admin.exec("DROP DATABASE " + database + " WITH (FORCE)").ok());
 }
 
 }  // namespace

@@ -16,28 +16,15 @@
 #include "retrieval/text_fold.h"
 #include "store/migrations.h"
 #include "support/demo_cluster.h"
+#include "support/test_database.h"
 
 namespace askdb::retrieval {
 namespace {
 
 using testing::DemoCluster;
 
-pg::Connection connect(const std::string& conninfo) {
-  auto conn = pg::Connection::open(conninfo, "the test database");
-  EXPECT_TRUE(conn.ok()) << conn.error().message;
-  return conn.ok() ? std::move(*conn) : pg::Connection();
-}
-
-std::string unique_name(const std::string& prefix) {
-  static std::atomic<int> n{0};
-  return prefix + std::to_string(getpid()) + "_" + std::to_string(++n);
-}
-
-std::string conninfo_for(std::string conninfo, const std::string& database) {
-  const auto at = conninfo.find("dbname=");
-  const auto end = conninfo.find(' ', at);
-  return conninfo.replace(at, end - at, "dbname=" + database);
-}
+using testing::connect;
+using testing::unique_name;
 
 const ColumnValues* find_column(const ValueSet& set, const std::string& table,
                                 const std::string& column) {
@@ -561,19 +548,10 @@ TEST_F(ValueIndexTest, PrivateColumnsAreNeverRead) {
 // indexing warns and says what to do, and whole words still match. Then pg_trgm arrives in a
 // schema off the search_path, and typos match too.
 TEST(ValueIndexWithoutTrigramTest, WholeWordsMatchUntilPgTrgmIsThere) {
-  auto& cluster = DemoCluster::get().cluster();
-  const std::string database = unique_name("value_store_");
+  const testing::StoreDatabase database;
   {
-    pg::Connection admin = connect(cluster.admin_conninfo());
-    ASSERT_TRUE(admin.exec("CREATE DATABASE " + database + " OWNER " + pg::kEmbeddedAdmin).ok());
-  }
-  {
-    pg::Connection admin = connect(conninfo_for(cluster.admin_conninfo(), database));
-    ASSERT_TRUE(admin
-                    .exec(std::string("CREATE SCHEMA store AUTHORIZATION ") + pg::kEmbeddedOwner +
-                          "; GRANT CONNECT ON DATABASE " + database + " TO " + pg::kEmbeddedOwner)
-                    .ok());
-    pg::Connection store = connect(conninfo_for(cluster.owner_conninfo(), database));
+    pg::Connection admin = connect(database.admin_conninfo());
+    pg::Connection store = connect(database.owner_conninfo());
     const Status migrated = store::migrate(store, "store");
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
 
@@ -588,7 +566,7 @@ TEST(ValueIndexWithoutTrigramTest, WholeWordsMatchUntilPgTrgmIsThere) {
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_FALSE(report->trigram);
     ASSERT_EQ(report->warnings.size(), 1u);
-    EXPECT_NE(report->warnings[0].find("CREATE EXTENSION pg_trgm; in " + database),
+    EXPECT_NE(report->warnings[0].find("CREATE EXTENSION pg_trgm; in " + database.name()),
               std::string::npos)
         << report->warnings[0];
     auto words = search_values(store, "store", "customers in sao paulo", 10);
@@ -613,8 +591,6 @@ TEST(ValueIndexWithoutTrigramTest, WholeWordsMatchUntilPgTrgmIsThere) {
     ASSERT_EQ(typo->size(), 1u);
     EXPECT_EQ((*typo)[0].value, "Barcelona");
   }
-  pg::Connection admin = connect(cluster.admin_conninfo());
-  EXPECT_TRUE(admin.exec("DROP DATABASE " + database + " WITH (FORCE)").ok());
 }
 
 }  // namespace
