@@ -8,6 +8,7 @@
 #include "config/paths.h"
 #include "core/text.h"
 #include "llm/from_config.h"
+#include "pg/conninfo.h"
 #include "pg/sql_script.h"
 #include "retrieval/builtin_embedder.h"
 #include "store/migrations.h"
@@ -261,12 +262,19 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const Config& config, bool up
     if (!cluster) return cluster.error();
     ws->cluster_ = std::move(*cluster);
     conninfo = ws->cluster_->reader_conninfo();
-    ws->store_conninfo_ =
-        config.store.url.empty() ? ws->cluster_->owner_conninfo() : config.store.url;
+    ws->store_conninfo_ = ws->cluster_->owner_conninfo();
     if (knowledge_dir.empty()) knowledge_dir = *demo_dir;
   } else {
-    conninfo = config.database.url;
-    ws->store_conninfo_ = config.store.url.empty() ? config.database.url : config.store.url;
+    auto target =
+        pg::conninfo_with_password(config.database.url, config.database.password, "database.url");
+    if (!target) return target.error();
+    conninfo = *target;
+    ws->store_conninfo_ = conninfo;
+  }
+  if (!config.store.url.empty()) {
+    auto store = pg::conninfo_with_password(config.store.url, config.store.password, "store.url");
+    if (!store) return store.error();
+    ws->store_conninfo_ = *store;
   }
 
   ws->pool_ = std::make_unique<pg::Pool>(conninfo, "the target database", config.query.pool_size);

@@ -3,7 +3,6 @@
 // results; everything else lives in the layers below.
 #include <malloc.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <termios.h>
@@ -12,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -25,6 +25,7 @@
 #include "cli/retrieval_commands.h"
 #include "cli/table.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "llm/aws_credentials.h"
 #include "server/app.h"
 #include "server/passwords.h"
@@ -241,27 +242,32 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
     return fail(app.error(), false);
   }
   std::cout << "askdb: the web chat is at " << (*app)->url() << "\n";
-  std::cerr << "askdb: " << workspace->catalog()->tables.size() << " tables; auth "
-            << (*app)->auth_mode() << "; "
-            << (workspace->has_llm()
-                    ? "LLM " + workspace->llm()->describe()
-                    : std::string("no LLM configured: only questions matching a verified example "
-                                  "are answered (see README, \"Choosing the LLM\")"))
-            << ". Press Ctrl-C to stop.\n"
-            << std::flush;
+  // Through the log (JSON when stderr is not a terminal): a container's log is all JSON lines.
+  const std::string llm = workspace->has_llm()
+                              ? "LLM " + workspace->llm()->describe()
+                              : std::string(
+                                    "no LLM configured: only questions matching a verified "
+                                    "example are answered (see README, \"Choosing the LLM\")");
+  log_event(spdlog::level::info,
+            "serving " + std::to_string(workspace->catalog()->tables.size()) + " tables; auth " +
+                (*app)->auth_mode() + "; " + llm + ". Press Ctrl-C to stop.",
+            {{"url", (*app)->url()}, {"version", ASKDB_VERSION}});
   if (config->llm.provider == "bedrock" && !llm::aws_credentials_configured(llm::AwsLookup{})) {
-    std::cerr << "askdb: warning: no AWS credentials in the environment, ~/.aws or an ECS task "
-                 "role; questions will try EC2 instance metadata, and fail if that has none. "
-                 "`askdb check` tries a call now.\n";
+    spdlog::warn(
+        "no AWS credentials in the environment, ~/.aws or an ECS task role; questions will try "
+        "EC2 instance metadata, and fail if that has none. `askdb check` tries a call now.");
   }
   std::cout << std::flush;
-  signals.wait();
-  std::cerr << "\naskdb: stopping (answers in flight get up to " << config->server.shutdown_grace_s
-            << " s)...\n";
+  const int sig = signals.wait();
+  spdlog::info("stopping on {}: no new connections; answers in flight get up to {} s",
+               sig == SIGTERM  ? "SIGTERM"
+               : sig == SIGINT ? "Ctrl-C"
+                               : "a signal",
+               config->server.shutdown_grace_s);
   (*app)->shutdown();
   app->reset();
   workspace->release();
-  std::cerr << "askdb: stopped.\n";
+  spdlog::info("stopped");
   return 0;
 }
 
@@ -373,7 +379,15 @@ int main(int argc, char** argv) {
   // A closed pipe (askdb ... | head) must not kill askdb before it stops its cluster.
   signal(SIGPIPE, SIG_IGN);
   // The log goes to stderr: stdout is for what a command prints (rows, JSON, the chat's URL).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("askdb"));
+  // JSON lines unless stderr is a terminal (a container's log driver, CloudWatch, journald).
+  std::string log_error;
+  askdb::setup_logging(askdb::log_settings_from_env(std::getenv("ASKDB_LOG_FORMAT"),
+                                                    std::getenv("ASKDB_LOG_LEVEL"),
+                                                    isatty(STDERR_FILENO) == 1, &log_error));
+  if (!log_error.empty()) {
+    std::cerr << "askdb: " << log_error << "\n";
+    return 2;
+  }
 
   CLI::App app{"askdb: ask a PostgreSQL database questions in plain language."};
   app.set_version_flag("--version", std::string("askdb ") + ASKDB_VERSION);

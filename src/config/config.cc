@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "core/text.h"
@@ -94,9 +97,16 @@ const std::vector<Setting>& settings() {
       text_setting("database", "url", &Config::database, &DatabaseConfig::url,
                    "Target database, a libpq URL or conninfo (also DATABASE_URL). Empty: the PG* "
                    "variables if set, else the embedded demo cluster."),
+      text_setting("database", "password", &Config::database, &DatabaseConfig::password,
+                   "Password for database.url when the URL has none, so the URL can be plain "
+                   "configuration and the password a secret (ASKDB_DATABASE_PASSWORD_FILE reads "
+                   "it from a file). Also PGPASSWORD or ~/.pgpass."),
       text_setting("store", "url", &Config::store, &StoreConfig::url,
                    "Database for askdb's own tables (conversations, users), a libpq URL; its "
                    "role needs CREATE there. Empty: the embedded cluster, or database.url."),
+      text_setting("store", "password", &Config::store, &StoreConfig::password,
+                   "Password for store.url when the URL has none (ASKDB_STORE_PASSWORD_FILE "
+                   "reads it from a file)."),
       text_setting("store", "schema", &Config::store, &StoreConfig::schema,
                    "Schema of askdb's own tables, left out of what the LLM sees."),
       text_setting("store", "synchronous_commit", &Config::store, &StoreConfig::synchronous_commit,
@@ -351,12 +361,46 @@ Status apply_file(Config& config, const std::string& path) {
   return ok_status();
 }
 
+// The value of a *_FILE variable: the file's text without its trailing line break(s), as a
+// secret mounted by Docker, Kubernetes or ECS is written.
+Result<std::string> read_secret_file(const std::string& variable, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorCode::kConfig, variable + " = " + path + ": the file cannot be read (" +
+                                              std::strerror(errno) +
+                                              "). Check the path and that askdb's user may "
+                                              "read it, or unset " +
+                                              variable + ".");
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
 Status apply_env(Config& config, const EnvLookup& env) {
   for (const auto& s : settings()) {
-    std::optional<std::string> v = env(s.env());
-    if (!v && s.name() == "database.url") v = env("DATABASE_URL");
-    if (!v && s.name() == "embedded.home") v = env("ASKDB_HOME");
-    if (v && !s.set(config, *v)) return invalid(s, *v, "from " + s.env());
+    std::string variable = s.env();
+    std::optional<std::string> v = env(variable);
+    if (!v && s.name() == "database.url") v = env(variable = "DATABASE_URL");
+    if (!v && s.name() == "embedded.home") v = env(variable = "ASKDB_HOME");
+    // ASKDB_<SECTION>_<KEY>_FILE: the value is the named file's text (secrets mounted as files).
+    const std::string file_variable = s.env() + "_FILE";
+    if (auto path = env(file_variable)) {
+      if (v) {
+        return make_error(ErrorCode::kConfig, "both " + file_variable + " and " + variable +
+                                                  " are set; keep one of them.");
+      }
+      auto text = read_secret_file(file_variable, *path);
+      if (!text) return text.error();
+      // The value is not repeated in the message: it may be a secret.
+      if (!s.set(config, *text)) {
+        return make_error(ErrorCode::kConfig, s.name() + " from the file " + *path + " (" +
+                                                  file_variable + ") is not allowed: use " +
+                                                  s.allowed + ".");
+      }
+      continue;
+    }
+    if (v && !s.set(config, *v)) return invalid(s, *v, "from " + variable);
   }
   return ok_status();
 }

@@ -19,14 +19,16 @@
 namespace askdb {
 
 struct DatabaseConfig {
-  std::string url;  // target database (libpq URL or conninfo); empty: see TargetKind
+  std::string url;       // target database (libpq URL or conninfo); empty: see TargetKind
+  std::string password;  // joined to `url` when it has none (a secret kept out of the URL)
 };
 
 struct StoreConfig {
-  std::string url;                         // where conversations live; empty: see config.cc
-  std::string schema = "askdb";            // askdb's own tables; never shown to the LLM
+  std::string url;                        // where conversations live; empty: see config.cc
+  std::string password;                   // joined to `url` when it has none
+  std::string schema = "askdb";           // askdb's own tables; never shown to the LLM
   std::string synchronous_commit = "on";  // "off": store commits return before the disk has them
-  int pool_size = 6;                       // connections to the store
+  int pool_size = 6;                      // connections to the store
 };
 
 struct EmbeddedConfig {

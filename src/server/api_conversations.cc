@@ -6,6 +6,7 @@
 #include "server/api_support.h"
 #include "server/auth.h"
 #include "store/api_json.h"
+#include "store/migrations.h"
 
 namespace askdb::server {
 namespace {
@@ -183,9 +184,18 @@ asio::awaitable<void> handle_readyz(Exchange& ex, ServerContext& ctx) {
     if (!rows) return rows.error();
     return ok_status();
   });
-  auto store = co_await ctx.store([](pg::Connection& conn) -> Status {
-    auto rows = conn.query("SELECT 1");
-    if (!rows) return rows.error();
+  // The store is ready when it answers and has every migration this build knows (a newer
+  // replica may have applied more: that is fine).
+  auto store = co_await ctx.store([&ctx](pg::Connection& conn) -> Status {
+    auto applied = store::applied_migrations(conn, ctx.config.store.schema);
+    if (!applied) return applied.error();
+    for (const store::Migration& m : store::embedded_migrations()) {
+      if (std::find(applied->begin(), applied->end(), m.version) == applied->end()) {
+        return make_error(ErrorCode::kDatabase,
+                          "the app store lacks migration " + std::to_string(m.version) + " (" +
+                              std::string(m.name) + "): run `askdb migrate` with this version.");
+      }
+    }
     return ok_status();
   });
   json out = {{"status", database.ok() && store.ok() ? "ready" : "not ready"},

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "chat/result_json.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "server/api_support.h"
 #include "server/auth.h"
@@ -30,11 +31,63 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 // strand; the save itself runs on the database threads.
 struct Progress {
   std::string message_id;
+  std::string stage;  // the pipeline's stage now, as AskResult::timings_ms names it
   std::string sql;
   std::string answer;
   Clock::time_point last_save = Clock::now();
   bool saving = false;
 };
+
+// The stage (as AskResult::timings_ms names it) a pipeline status event begins.
+std::string stage_of_status(std::string_view status) {
+  if (status == "retrieving") return "retrieve";
+  if (status == "writing_sql") return "write_sql";
+  if (status == "checking") return "guard";
+  if (status == "running") return "run";
+  if (status == "answering") return "answer";
+  return std::string(status);
+}
+
+// One log line per question: how it ended, how long each stage took, what the LLM used. A
+// failure other than the guard's or the database's (which go back to the LLM and to the user)
+// is a warning: operators see why answers fail (the LLM's credentials, quota, an outage).
+void log_outcome(const Exchange& ex, const std::string& user, const std::string& conversation,
+                 const std::string& message, const Progress& progress,
+                 const chat::AskResult& result) {
+  const bool failed = result.error.has_value();
+  const bool operator_problem = failed && result.error->code != ErrorCode::kGuard &&
+                                result.error->code != ErrorCode::kDatabase;
+  std::vector<LogField> fields = {{"request_id", ex.request_id()},
+                                  {"user", user},
+                                  {"conversation", conversation},
+                                  {"message_id", message},
+                                  {"outcome", result.cancelled ? "cancelled"
+                                              : failed         ? "failed"
+                                                               : "answered"}};
+  if (failed) {
+    fields.emplace_back("stage", progress.stage);
+    fields.emplace_back("error_code", error_code_name(result.error->code));
+  }
+  std::vector<std::string> keys;  // the fields' keys live as long as the line
+  keys.reserve(result.timings_ms.size());
+  for (const auto& [stage, ms] : result.timings_ms) {
+    keys.push_back(stage == "total" ? "duration_ms" : stage + "_ms");
+  }
+  for (size_t i = 0; i < keys.size(); ++i)
+    fields.emplace_back(keys[i], result.timings_ms[i].second);
+  fields.emplace_back("attempts", result.attempts.size());
+  fields.emplace_back("input_tokens", result.tokens.prompt_tokens);
+  fields.emplace_back("output_tokens", result.tokens.completion_tokens);
+  if (result.cost_usd) fields.emplace_back("cost_usd", *result.cost_usd);
+  if (!operator_problem) {
+    log_event(spdlog::level::info, failed ? "question not answered" : "question answered", fields);
+    return;
+  }
+  log_event(spdlog::level::warn,
+            std::string("question failed: ") + error_code_name(result.error->code) +
+                " error: " + result.error->message,
+            fields);
+}
 
 void maybe_save(const std::shared_ptr<Progress>& p, ServerContext& ctx,
                 const asio::any_io_executor& strand) {
@@ -107,6 +160,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     respond_not_found(ex, "conversation");
     co_return;
   }
+  ex.add_log_field("conversation", conversation_id);
   // A conversation this server has not seen lately is looked up before anything is promised.
   if (!ctx.known_conversations.contains(owner, conversation_id)) {
     auto found = co_await ctx.store([&](pg::Connection& conn) {
@@ -128,8 +182,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   llm::Provider* provider = ctx.workspace.llm();
   if (kind == store::MessageKind::kQuestion && provider != nullptr && provider->at_capacity()) {
     ex.respond_error(429, "busy",
-                     "askdb is answering as many questions as its LLM (" +
-                         provider->describe() +
+                     "askdb is answering as many questions as its LLM (" + provider->describe() +
                          ") allows at once; send the question again in a few seconds.",
                      {{"Retry-After", "5"}});
     co_return;
@@ -165,12 +218,14 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
                    {"message", added ? "the conversation was deleted; start a new one."
                                      : "askdb could not store the question: " +
                                            added.error().message + " Try again in a moment."},
-                   {"message_id", message_id}});
+                   {"message_id", message_id},
+                   {"request_id", ex.request_id()}});
     sink->close();
     co_await ex.events_closed();
     co_return;
   }
   const store::StoredMessage message = std::move(**added);
+  ex.add_log_field("message_id", message.id);
   std::vector<chat::Turn> history;
   if (kind == store::MessageKind::kQuestion && message.position > 1) {
     const int turns = std::max(ctx.config.pipeline.history_turns * 3, 20);
@@ -197,6 +252,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
 
   chat::PipelineEvents events;
   events.on_status = [&](std::string_view stage) {
+    progress->stage = stage_of_status(stage);
     push("status", {{"stage", stage}, {"message_id", message.id}});
   };
   events.on_sql = [&](const std::string& sql) {
@@ -244,12 +300,7 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   // and stores what it had); the pipeline's coroutine uses this frame's locals until then.
   chat::AskResult result = co_await answered.wait();
   if (kind == store::MessageKind::kQuestion) result.question = text;
-  if (result.error && result.error->code != ErrorCode::kGuard &&
-      result.error->code != ErrorCode::kDatabase) {
-    // Operators see in the log why answers fail (the LLM's credentials, quota, an outage).
-    spdlog::warn("message {}: {} error: {}", message.id, error_code_name(result.error->code),
-                 result.error->message);
-  }
+  log_outcome(ex, caller->user, conversation_id, message.id, *progress, result);
 
   json outcome = chat::to_json(result, true);
   const store::MessageStatus status = status_of(result);
@@ -281,11 +332,13 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
     push("error", {{"code", "unavailable"},
                    {"message", "the answer could not be stored (" + finished.error().message +
                                    "); it is shown above but will not be in the conversation."},
-                   {"message_id", message.id}});
+                   {"message_id", message.id},
+                   {"request_id", ex.request_id()}});
   } else if (result.error) {
     push("error", {{"code", error_code_name(result.error->code)},
                    {"message", result.error->message},
-                   {"message_id", message.id}});
+                   {"message_id", message.id},
+                   {"request_id", ex.request_id()}});
   } else {
     push("done", stored);
   }

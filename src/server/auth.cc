@@ -111,6 +111,7 @@ asio::awaitable<std::optional<Caller>> authenticate(Exchange& ex, ServerContext&
                              " header. Sign in again through it.");
         co_return std::nullopt;
       }
+      ex.add_log_field("user", user);
       co_return Caller{user, ""};
     }
     case AuthMode::kLocal:
@@ -142,6 +143,7 @@ asio::awaitable<std::optional<Caller>> authenticate(Exchange& ex, ServerContext&
                      "missing or wrong X-CSRF-Token header: reload the page and try again.");
     co_return std::nullopt;
   }
+  ex.add_log_field("user", (*session)->user);
   co_return Caller{(*session)->user, (*session)->csrf};
 }
 

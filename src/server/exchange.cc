@@ -21,6 +21,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/log.h"
 #include "server/exchange_internal.h"
 #include "server/request_id.h"
 #include "server/sse_format.h"
@@ -151,6 +152,7 @@ struct Exchange::Impl {
   Headers path_params;
   std::string request_id = new_request_id();
   Clock::time_point start = Clock::now();
+  Headers log_fields;  // add_log_field(): the user, the conversation ...
 
   // The answer.
   int status = 0;
@@ -223,11 +225,23 @@ struct Exchange::Impl {
     sink->queue_.clear();
   }
 
+  // One line per request: JSON fields request_id, method, path (without the query, which may
+  // hold what a user typed), status, duration_ms, and the handler's own (user, conversation).
+  // Probes that succeed (/healthz, /readyz, /metrics every few seconds) log at debug level.
   void access_log() const {
     if (!server->options.access_log) return;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    spdlog::info("{} {} {} {:.1f}ms {}", request.method_string(), target.raw_path, status, ms,
-                 request_id);
+    const std::string_view method = request.method_string();
+    const bool probe = status < 300 && (target.path == "/healthz" || target.path == "/readyz" ||
+                                        target.path == "/metrics");
+    std::vector<LogField> fields = {{"request_id", request_id},
+                                    {"method", method},
+                                    {"path", target.raw_path},
+                                    {"status", status},
+                                    {"duration_ms", ms}};
+    for (const auto& [key, value] : log_fields) fields.emplace_back(key, value);
+    log_event(probe ? spdlog::level::debug : spdlog::level::info,
+              std::string(method) + " " + target.raw_path + " " + std::to_string(status), fields);
   }
 };
 
@@ -235,6 +249,10 @@ Exchange::Exchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Exchange::~Exchange() {
   if (impl_) impl_->end();
+}
+
+void Exchange::add_log_field(std::string key, std::string value) {
+  impl_->log_fields.emplace_back(std::move(key), std::move(value));
 }
 
 std::string_view Exchange::method() const { return impl_->request.method_string(); }

@@ -113,6 +113,10 @@ class Exchange {
   const std::string& request_id() const;                     // also sent as X-Request-Id
   std::chrono::steady_clock::time_point start_time() const;  // when the request head was read
 
+  // A field for this request's access-log line ("user", "conversation"); keys are
+  // snake_case, values never secrets.
+  void add_log_field(std::string key, std::string value);
+
   // Path parameters: the {name} segments of the route that matched (set by Router), decoded.
   // "" when there is no such parameter.
   std::string_view path_param(std::string_view name) const;

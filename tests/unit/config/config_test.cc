@@ -175,5 +175,53 @@ TEST_F(ConfigTest, TheExampleFileLoadsAndShowsTheDefaults) {
   EXPECT_EQ(example->server.proxy_trusted, defaults->server.proxy_trusted);
 }
 
+TEST_F(ConfigTest, SecretsFromFiles) {
+  const std::string secret = home_.path() + "/db-password";
+  std::ofstream(secret) << "pa ss'word\n";  // as a mounted secret is written: one line break
+  env_.vars["ASKDB_DATABASE_URL"] = "postgres://reader@db/shop";
+  env_.vars["ASKDB_DATABASE_PASSWORD_FILE"] = secret;
+  const std::string key = home_.path() + "/llm-key";
+  std::ofstream(key) << "sk-from-file\r\n";
+  env_.vars["ASKDB_LLM_API_KEY_FILE"] = key;
+  auto c = load();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->database.password, "pa ss'word");
+  EXPECT_EQ(c->llm.api_key, "sk-from-file");
+  EXPECT_EQ(c->llm.provider, "openai");  // a key, from wherever, chooses openai as before
+}
+
+TEST_F(ConfigTest, SecretFileErrorsSayWhatToDo) {
+  env_.vars["ASKDB_STORE_PASSWORD_FILE"] = home_.path() + "/missing";
+  auto c = load();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("ASKDB_STORE_PASSWORD_FILE"), std::string::npos);
+  EXPECT_NE(c.error().message.find("cannot be read"), std::string::npos) << c.error().message;
+
+  // Both the variable and its _FILE: which one is meant is unclear.
+  const std::string file = home_.path() + "/url";
+  std::ofstream(file) << "postgres://u@h/db\n";
+  env_.vars.erase("ASKDB_STORE_PASSWORD_FILE");
+  env_.vars["DATABASE_URL"] = "postgres://other@h/db";
+  env_.vars["ASKDB_DATABASE_URL_FILE"] = file;
+  c = load();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("ASKDB_DATABASE_URL_FILE and DATABASE_URL"), std::string::npos)
+      << c.error().message;
+  env_.vars.erase("DATABASE_URL");
+  c = load();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->database.url, "postgres://u@h/db");
+  EXPECT_EQ(c->target, TargetKind::kUrl);
+
+  // A value a setting does not allow is refused without repeating the file's text.
+  const std::string bad = home_.path() + "/rows";
+  std::ofstream(bad) << "many-secret-rows\n";
+  env_.vars["ASKDB_QUERY_ROW_CAP_FILE"] = bad;
+  c = load();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("query.row_cap"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find("many-secret-rows"), std::string::npos) << c.error().message;
+}
+
 }  // namespace
 }  // namespace askdb

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/log.h"
 #include "server/exchange.h"
 #include "unit/server/http_test_support.h"
 
@@ -320,7 +321,7 @@ TEST(HttpServerTest, AccessLogLineHasMethodPathStatusTimeAndIdButNoBody) {
   auto previous = spdlog::default_logger();
   auto capture = std::make_shared<spdlog::logger>(
       "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
-  capture->set_pattern("%l %v");
+  capture->set_formatter(make_log_formatter(LogFormat::kJson));
   spdlog::set_default_logger(capture);
   std::string id;
   {
@@ -341,9 +342,15 @@ TEST(HttpServerTest, AccessLogLineHasMethodPathStatusTimeAndIdButNoBody) {
   }
   spdlog::set_default_logger(previous);
   const std::string log = lines.str();
-  EXPECT_NE(log.find("info POST /api/v1/things 201 "), std::string::npos) << log;
-  EXPECT_NE(log.find(id), std::string::npos) << log;
-  EXPECT_NE(log.find("ms "), std::string::npos) << log;
+  const auto line = nlohmann::json::parse(log.substr(0, log.find('\n')), nullptr, false);
+  ASSERT_TRUE(line.is_object()) << log;
+  EXPECT_EQ(line.value("level", ""), "info") << log;
+  EXPECT_EQ(line.value("message", ""), "POST /api/v1/things 201") << log;
+  EXPECT_EQ(line.value("method", ""), "POST") << log;
+  EXPECT_EQ(line.value("path", ""), "/api/v1/things") << log;
+  EXPECT_EQ(line.value("status", 0), 201) << log;
+  EXPECT_EQ(line.value("request_id", ""), id) << log;
+  EXPECT_TRUE(line.contains("duration_ms")) << log;
   for (const char* secret : {"body-secret", "response-secret", "query-secret"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << log;
   }
