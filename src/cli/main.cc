@@ -23,6 +23,7 @@
 #include "cli/check.h"
 #include "cli/output.h"
 #include "cli/retrieval_commands.h"
+#include "cli/setup_role.h"
 #include "cli/table.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -425,6 +426,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"add", "passwd", "remove", "list"}));
   users->add_option("name", user_name, "the user name");
   auto* migrate = app.add_subcommand("migrate", "create or update askdb's own tables (app store)");
+  SetupRoleFlags role_flags;
+  auto* setup_role = app.add_subcommand(
+      "setup-role", "print (or --apply) the SQL that creates askdb's read-only database role");
+  setup_role->add_option("--role", role_flags.role, "the role's name")->capture_default_str();
+  setup_role->add_option("--schemas", role_flags.schemas, "schemas it may read, comma-separated")
+      ->capture_default_str();
+  setup_role->add_option("--password-env", role_flags.password_env,
+                         "variable holding the role's password (--apply sets it)");
+  setup_role->add_option("--work-mem", role_flags.work_mem, "work_mem cap set on the role")
+      ->capture_default_str();
+  setup_role->add_flag("--apply", role_flags.apply,
+                       "run the statements as an administrator instead of printing them");
+  setup_role->add_option("--admin-url", role_flags.admin_url,
+                         "administrator's libpq URL for --apply (default ASKDB_ADMIN_URL, then "
+                         "the PG* variables)");
   auto* check = app.add_subcommand(
       "check", "call the configured LLM and embedder once each and report how it went");
   check->add_flag("--json", json, "print one JSON object instead of text");
@@ -466,6 +482,10 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config_file, serve_flags, false, signals);
     if (*users) return run_users(config_file, users_action, user_name);
     if (*migrate) return run_migrate(config_file);
+    if (*setup_role) {
+      role_flags.config_file = config_file;
+      return run_setup_role(role_flags);
+    }
     if (*learn || *note) {
       int exit_code = 0;
       auto ws = open_workspace(config_file, json, exit_code);
