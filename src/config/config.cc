@@ -251,7 +251,9 @@ const std::vector<Setting>& settings() {
       text_setting("server", "proxy_user_header", &Config::server, &ServerConfig::proxy_user_header,
                    "auth = proxy: the request header naming the signed-in user."),
       text_setting("server", "proxy_trusted", &Config::server, &ServerConfig::proxy_trusted,
-                   "auth = proxy: comma-separated addresses or CIDRs the header is trusted from."),
+                   "Load balancers, as comma-separated addresses or CIDRs: auth = proxy trusts "
+                   "the user header only from them, and behind them rate limits count the "
+                   "client's address from X-Forwarded-For rather than theirs."),
       number_setting("server", "threads", &Config::server, &ServerConfig::threads, 0, 256,
                      "Event-loop threads; 0: one per core, at least 2."),
       number_setting("server", "shutdown_grace_s", &Config::server, &ServerConfig::shutdown_grace_s,
@@ -264,6 +266,10 @@ const std::vector<Setting>& settings() {
       number_setting("server", "requests_per_minute", &Config::server,
                      &ServerConfig::requests_per_minute, 1, 1000000,
                      "API requests per minute per user or address before 429."),
+      number_setting("server", "idle_timeout_s", &Config::server, &ServerConfig::idle_timeout_s, 1,
+                     3600,
+                     "Seconds an idle keep-alive connection stays open. Behind a load balancer, "
+                     "keep it above the balancer's own idle timeout (an AWS ALB's is 60 s)."),
       text_setting("paths", "prompts_dir", &Config::paths, &PathsConfig::prompts_dir,
                    "Folder of prompt templates. Empty: the prompts/ shipped with askdb."),
       text_setting("paths", "web_dir", &Config::paths, &PathsConfig::web_dir,

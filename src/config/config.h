@@ -98,12 +98,13 @@ struct ServerConfig {
   int port = 8080;
   std::string auth;  // "none", "local", "proxy"; empty: none on loopback, else refuse to start
   std::string proxy_user_header = "X-Forwarded-User";  // auth = proxy: who the user is
-  std::string proxy_trusted = "127.0.0.1/32,::1/128";  // auth = proxy: allowed peers (CIDRs)
+  std::string proxy_trusted = "127.0.0.1/32,::1/128";  // load balancers (CIDRs): see config.cc
   int threads = 0;                                     // 0: one per core, at least 2
   double shutdown_grace_s = 20;
   int max_body_bytes = 1024 * 1024;
   int session_ttl_hours = 24 * 7;
   int requests_per_minute = 120;  // per user (or address) on the API; questions count more
+  double idle_timeout_s = 75;     // an idle keep-alive connection is closed after this
 };
 
 struct PathsConfig {

@@ -20,7 +20,10 @@ std::optional<nlohmann::json> json_body(Exchange& ex, bool empty_ok) {
 
 bool within_rate_limit(Exchange& ex, ServerContext& ctx, const Caller& caller, double cost) {
   const std::string key =
-      caller.user.empty() ? "address:" + ex.remote_address() : "user:" + caller.user;
+      caller.user.empty()
+          ? "address:" + client_address(ex.remote_address(), ex.header("x-forwarded-for"),
+                                        ctx.trusted_proxies)
+          : "user:" + caller.user;
   const auto decision = ctx.api_limiter.take(key, cost);
   if (decision.allowed) return true;
   const std::string seconds = std::to_string(decision.retry_after.count());

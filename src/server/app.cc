@@ -174,6 +174,8 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
   options.host = config.server.host;
   options.port = static_cast<uint16_t>(config.server.port);
   options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  options.idle_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(config.server.idle_timeout_s * 1000));
   // Each chat may hold a client socket and an LLM socket; leave room for files and PostgreSQL.
   rlimit fds{};
   if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY) {

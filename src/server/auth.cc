@@ -182,7 +182,11 @@ asio::awaitable<void> handle_login(Exchange& ex, ServerContext& ctx) {
   }
   const std::string user = body["user"].get<std::string>();
   const std::string password = body["password"].get<std::string>();
-  for (const std::string& key : {"address:" + ex.remote_address(), "user:" + user}) {
+  // Behind a load balancer (server.proxy_trusted), the client's own address, not the balancer's:
+  // one client failing logins must not lock out everyone else.
+  const std::string address =
+      client_address(ex.remote_address(), ex.header("x-forwarded-for"), ctx.trusted_proxies);
+  for (const std::string& key : {"address:" + address, "user:" + user}) {
     const auto decision = ctx.login_limiter.take(key);
     if (!decision.allowed) {
       const auto seconds = std::to_string(decision.retry_after.count());

@@ -134,4 +134,21 @@ bool address_in(const std::string& address, const std::vector<Network>& networks
   return false;
 }
 
+std::string client_address(const std::string& peer, std::string_view forwarded_for,
+                           const std::vector<Network>& trusted) {
+  if (forwarded_for.empty() || !address_in(peer, trusted)) return peer;
+  std::string hop = peer;  // the nearest address known to be real so far
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    const size_t comma = rest.rfind(',');
+    const std::string entry(trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1)));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    std::vector<unsigned char> parsed;
+    if (!parse_address(entry, parsed)) return hop;
+    if (!address_in(entry, trusted)) return entry;
+    hop = entry;
+  }
+  return hop;
+}
+
 }  // namespace askdb::server

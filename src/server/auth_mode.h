@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -34,5 +35,13 @@ Result<std::vector<Network>> parse_networks(const std::string& list);
 
 // Whether `address` (textual IPv4/IPv6, IPv4-mapped IPv6 included) is inside any network.
 bool address_in(const std::string& address, const std::vector<Network>& networks);
+
+// The address a request came from, for rate limits: `peer`, or, when `peer` is in `trusted` (a
+// load balancer), the right-most address of `forwarded_for` (X-Forwarded-For) that is not
+// trusted — the one the nearest trusted proxy saw. Addresses a client wrote into the header
+// itself lie further left and are never used. An entry that is not an address ends the walk at
+// the trusted hop that sent it.
+std::string client_address(const std::string& peer, std::string_view forwarded_for,
+                           const std::vector<Network>& trusted);
 
 }  // namespace askdb::server

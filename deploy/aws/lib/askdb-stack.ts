@@ -275,6 +275,11 @@ export class AskdbStack extends Stack {
         ASKDB_SERVER_PORT: String(ASKDB_PORT),
         ASKDB_SERVER_AUTH: 'local',
         ASKDB_SERVER_SHUTDOWN_GRACE_S: String(graceSeconds),
+        // askdb keeps idle connections open longer than the ALB does, so the ALB never reuses
+        // one askdb is closing (a 502).
+        ASKDB_SERVER_IDLE_TIMEOUT_S: String(s.albIdleTimeoutSeconds + 10),
+        // The ALB's addresses: rate limits count the client's own address (X-Forwarded-For).
+        ASKDB_SERVER_PROXY_TRUSTED: vpc.vpcCidrBlock,
         ASKDB_DATABASE_URL: dbUrl(s.readerRole),
         ASKDB_STORE_URL: dbUrl(DB_ADMIN_USER),
         ASKDB_LLM_PROVIDER: 'bedrock',

@@ -30,7 +30,7 @@ export interface Settings {
   readonly memoryMiB: number;
   /** askdb's server.shutdown_grace_s; the ECS stop timeout and ALB draining follow from it. */
   readonly shutdownGraceSeconds: number;
-  /** ALB idle timeout; below askdb's 60 s keep-alive so the ALB never reuses a closing connection. */
+  /** ALB idle timeout; askdb's keep-alive (ASKDB_SERVER_IDLE_TIMEOUT_S) is set 10 s longer. */
   readonly albIdleTimeoutSeconds: number;
   /** ECS Exec on the service's tasks (a shell in production tasks: off unless asked). */
   readonly enableExec: boolean;
@@ -226,7 +226,7 @@ export function readSettings(lookup: ContextLookup, env: NodeJS.ProcessEnv = {})
     cpu: integer(lookup, 'cpu', 1024, 256, 16384),
     memoryMiB: integer(lookup, 'memoryMiB', 2048, 512, 122880),
     shutdownGraceSeconds,
-    albIdleTimeoutSeconds: integer(lookup, 'albIdleTimeoutSeconds', 50, 1, 4000),
+    albIdleTimeoutSeconds: integer(lookup, 'albIdleTimeoutSeconds', 120, 1, 3590),
     enableExec: flag(lookup, 'enableExec', false),
     dbName: name(lookup, 'dbName', 'analytics', 'database'),
     dbInstanceType,

@@ -151,7 +151,7 @@ describe('network', () => {
     assert.equal(attrs['access_logs.s3.enabled'], 'true');
     assert.equal(refOf(attrs['access_logs.s3.bucket']), bucketId);
     assert.equal(attrs['routing.http.drop_invalid_header_fields.enabled'], 'true');
-    assert.equal(attrs['idle_timeout.timeout_seconds'], '50');
+    assert.equal(attrs['idle_timeout.timeout_seconds'], '120');
   });
 });
 
@@ -247,6 +247,10 @@ describe('service', () => {
     assert.equal(env.ASKDB_SERVER_PORT, '8080');
     assert.equal(env.ASKDB_SERVER_AUTH, 'local');
     assert.equal(env.ASKDB_SERVER_SHUTDOWN_GRACE_S, '20');
+    // Keep-alive longer than the ALB's idle timeout; the ALB's range trusted for X-Forwarded-For.
+    assert.equal(env.ASKDB_SERVER_IDLE_TIMEOUT_S, '130');
+    const [vpcId] = only(tpl, 'AWS::EC2::VPC');
+    assert.deepEqual(env.ASKDB_SERVER_PROXY_TRUSTED, { 'Fn::GetAtt': [vpcId, 'CidrBlock'] });
     assert.equal(env.ASKDB_LLM_PROVIDER, 'bedrock');
     assert.equal(env.ASKDB_LLM_MODEL, `us.${SONNET_45}`);
     assert.equal(env.ASKDB_LLM_REGION, 'us-east-1');

@@ -60,5 +60,24 @@ TEST(AuthModeTest, AddressesMatchNetworks) {
   EXPECT_TRUE(address_in("8.8.8.8", *any));
 }
 
+TEST(ClientAddress, TrustsForwardedForOnlyFromTrustedProxies) {
+  auto trusted = parse_networks("10.0.0.0/16,127.0.0.1/32");
+  ASSERT_TRUE(trusted.ok());
+  // No proxy in between: the peer, whatever the header says.
+  EXPECT_EQ(client_address("203.0.113.9", "198.51.100.1", *trusted), "203.0.113.9");
+  // Through the load balancer: the address it saw.
+  EXPECT_EQ(client_address("10.0.3.7", "198.51.100.1", *trusted), "198.51.100.1");
+  // A client that writes its own header gets the address the balancer appended, not its own.
+  EXPECT_EQ(client_address("10.0.3.7", "1.2.3.4, 198.51.100.1", *trusted), "198.51.100.1");
+  // Two trusted hops (a proxy behind the balancer): past both.
+  EXPECT_EQ(client_address("127.0.0.1", "198.51.100.1,10.0.9.9", *trusted), "198.51.100.1");
+  EXPECT_EQ(client_address("10.0.3.7", " 2001:db8::5 ", *trusted), "2001:db8::5");
+  // Garbage stops at the trusted hop that sent it; no header: the peer.
+  EXPECT_EQ(client_address("10.0.3.7", "unknown", *trusted), "10.0.3.7");
+  EXPECT_EQ(client_address("10.0.3.7", "198.51.100.1, evil, 10.0.1.1", *trusted), "10.0.1.1");
+  EXPECT_EQ(client_address("10.0.3.7", "", *trusted), "10.0.3.7");
+  EXPECT_EQ(client_address("10.0.3.7", "10.0.1.1", *trusted), "10.0.1.1");
+}
+
 }  // namespace
 }  // namespace askdb::server
