@@ -298,14 +298,23 @@ Result<SqlContext> Pipeline::sql_context(const std::string& question,
 
 asio::awaitable<std::optional<Error>> Pipeline::guard_and_run(const std::string& sql,
                                                               AskResult& result,
-                                                              const PipelineEvents& events) const {
+                                                              const PipelineEvents& events,
+                                                              Attempt& attempt) const {
   status(events, "checking");
   auto start = Clock::now();
   sqlguard::GuardOptions options;
   options.row_cap = deps_.config->query.row_cap;
-  auto guarded = sqlguard::guard(sql, *deps_.functions, options);
+  sqlguard::Verdict verdict = sqlguard::check(sql, *deps_.functions, options);
   add_timing(result, "guard", ms_since(start));
-  if (!guarded) co_return guarded.error();
+  if (verdict.rejected) {
+    attempt.refusal = sqlguard::refusal_name(verdict.rejected->refusal);
+    co_return make_error(ErrorCode::kGuard, std::move(verdict.rejected->message));
+  }
+  if (!verdict.accepted) {
+    co_return make_error(ErrorCode::kInternal,
+                         "The SQL guard returned no verdict (a bug in askdb).");
+  }
+  const sqlguard::GuardedSql* guarded = &*verdict.accepted;
   if (events.on_sql) events.on_sql(guarded->sql);
 
   status(events, "running");
@@ -314,13 +323,17 @@ asio::awaitable<std::optional<Error>> Pipeline::guard_and_run(const std::string&
   limits.statement_timeout_ms = deps_.config->query.statement_timeout_ms;
   limits.lock_timeout_ms = deps_.config->query.lock_timeout_ms;
   limits.idle_in_transaction_timeout_ms = deps_.config->query.idle_in_transaction_timeout_ms;
-  auto rows = co_await offload(deps_.db_threads, [this, &guarded, limits]() -> Result<pg::Rows> {
+  auto rows = co_await offload(deps_.db_threads, [this, guarded, limits]() -> Result<pg::Rows> {
     auto lease = deps_.pool->acquire();
     if (!lease) return lease.error();
     return pg::run_read_only(**lease, guarded->sql, limits);
   });
   add_timing(result, "run", ms_since(start));
-  if (!rows) co_return rows.error();
+  if (!rows) {
+    attempt.database_error = true;
+    attempt.sqlstate = pg::error_sqlstate(rows.error());
+    co_return rows.error();
+  }
   result.sql = guarded->sql;
   result.columns = std::move(rows->columns);
   result.rows = std::move(rows->rows);
@@ -347,8 +360,11 @@ asio::awaitable<AskResult> Pipeline::run_sql_async(std::string sql, PipelineEven
   } else if (!is_valid_utf8(sql)) {
     result.error = make_error(ErrorCode::kUsage, "the SQL text is not valid UTF-8.");
   } else {
-    result.error = co_await guard_and_run(sql, result, events);
-    result.attempts.push_back({std::string(trim(sql)), result.error ? result.error->message : ""});
+    Attempt attempt;
+    attempt.sql = std::string(trim(sql));
+    result.error = co_await guard_and_run(sql, result, events, attempt);
+    if (result.error) attempt.error = result.error->message;
+    result.attempts.push_back(std::move(attempt));
   }
   add_timing(result, "total", ms_since(start));
   co_return result;
@@ -425,19 +441,24 @@ asio::awaitable<AskResult> Pipeline::ask_async(std::string question, std::vector
     auto extracted = extract_sql(reply->text);
     std::string sql = extracted ? extracted->sql : "";
     if (extracted && !extracted->cannot_answer.empty()) {
-      result.attempts.push_back({"", "the model could not answer: " + extracted->cannot_answer});
+      Attempt declined;
+      declined.error = "the model could not answer: " + extracted->cannot_answer;
+      result.attempts.push_back(std::move(declined));
       result.answer = "I cannot answer that from this database: " + extracted->cannot_answer;
       if (events.on_answer) events.on_answer(result.answer);
       co_return finish();
     }
+    Attempt tried;
+    tried.sql = sql;
     if (!extracted) {
       last_error =
           make_error(ErrorCode::kLlm, "the LLM's reply held no SQL query. Reply: \"" +
                                           std::string(utf8_prefix(trim(reply->text), 300)) + "\"");
     } else {
-      last_error = co_await guard_and_run(sql, result, events);
+      last_error = co_await guard_and_run(sql, result, events, tried);
     }
-    result.attempts.push_back({sql, last_error ? last_error->message : ""});
+    if (last_error) tried.error = last_error->message;
+    result.attempts.push_back(std::move(tried));
     if (!last_error) break;
     if (!worth_retrying(*last_error)) {
       result.error = last_error;
@@ -552,8 +573,11 @@ asio::awaitable<void> Pipeline::answer_without_llm(AskResult& result,
     co_return;
   }
   result.verified = VerifiedMatch{best[0].example->question, best[0].similarity};
-  auto error = co_await guard_and_run(best[0].example->sql, result, events);
-  result.attempts.push_back({std::string(trim(best[0].example->sql)), error ? error->message : ""});
+  Attempt attempt;
+  attempt.sql = std::string(trim(best[0].example->sql));
+  auto error = co_await guard_and_run(best[0].example->sql, result, events, attempt);
+  if (error) attempt.error = error->message;
+  result.attempts.push_back(std::move(attempt));
   if (error) {
     result.error = error;
     co_return;

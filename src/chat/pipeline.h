@@ -48,6 +48,10 @@ struct Turn {
 struct Attempt {
   std::string sql;    // as the LLM wrote it (or as extracted from its reply)
   std::string error;  // empty when this attempt ran
+  // Why it failed, in stable words (for metrics); at most one of them is set:
+  std::string refusal;          // the guard refused it: sqlguard::refusal_name ("not_a_query")
+  bool database_error = false;  // the database (or the pool) failed to run it
+  std::string sqlstate;  // with database_error: PostgreSQL's SQLSTATE ("42703"), "" when none
 };
 
 struct VerifiedMatch {
@@ -189,9 +193,11 @@ class Pipeline {
                                                   const std::vector<float>& asked) const;
   // Adds one LLM call's usage (and cost, when priced) to the result.
   void record_usage(AskResult& result, std::string_view stage, const llm::Reply& reply) const;
-  // Guards and runs `sql`, filling result on success; returns the error otherwise.
+  // Guards and runs `sql`, filling result on success; returns the error otherwise, and sets
+  // `attempt`'s refusal or database_error and sqlstate.
   asio::awaitable<std::optional<Error>> guard_and_run(const std::string& sql, AskResult& result,
-                                                      const PipelineEvents& events) const;
+                                                      const PipelineEvents& events,
+                                                      Attempt& attempt) const;
   asio::awaitable<void> answer(AskResult& result, const std::vector<Turn>& history,
                                const PipelineEvents& events, CancelToken* cancel) const;
   asio::awaitable<void> answer_without_llm(AskResult& result, const PipelineEvents& events) const;

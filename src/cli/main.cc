@@ -1,6 +1,6 @@
 // askdb's command line: ask, sql, demo, serve, users, migrate, index, context, learn, note,
-// check, settings. Parses arguments, loads the configuration, opens the workspace and prints
-// results; everything else lives in the layers below.
+// check, health, settings. Parses arguments, loads the configuration, opens the workspace and
+// prints results; everything else lives in the layers below.
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +21,7 @@
 #include "chat/result_json.h"
 #include "chat/workspace.h"
 #include "cli/check.h"
+#include "cli/health.h"
 #include "cli/output.h"
 #include "cli/retrieval_commands.h"
 #include "cli/setup_role.h"
@@ -29,6 +30,7 @@
 #include "core/log.h"
 #include "llm/aws_credentials.h"
 #include "server/app.h"
+#include "server/auth_mode.h"
 #include "server/passwords.h"
 #include "store/migrations.h"
 #include "store/users.h"
@@ -232,6 +234,11 @@ int run_serve(const std::string& config_file, const ServeFlags& flags, bool demo
                  "configured (database.url, DATABASE_URL or PG* variables). Unset it, or run "
                  "`askdb serve` to chat with your database.\n";
     return 2;
+  }
+  // Before the database is opened and indexed: a container started without server.auth on
+  // 0.0.0.0 says so at once. App::start checks again.
+  if (auto auth = server::resolve_auth_mode(config->server); !auth) {
+    return fail(auth.error(), false);
   }
   announce_first_run(*config);
   auto ws = chat::Workspace::open(*config);
@@ -465,6 +472,13 @@ int main(int argc, char** argv) {
   note->add_option("--term", note_term, "the term, as questions say it")->required();
   note->add_option("--text", note_text, "what it means in this database")->required();
   note->add_flag("--json", json, "print one JSON object instead of text");
+  std::string health_url;
+  double health_timeout_s = 5;
+  auto* health = app.add_subcommand(
+      "health", "exit 0 if a running `askdb serve` answers /healthz (for container health checks)");
+  health->add_option("--url", health_url,
+                     "URL to GET (default http://127.0.0.1:<server.port>/healthz)");
+  health->add_option("--timeout", health_timeout_s, "seconds to wait")->check(CLI::PositiveNumber);
   auto* settings = app.add_subcommand("settings",
                                       "list every setting, its variable and default "
                                       "(Markdown)");
@@ -486,6 +500,7 @@ int main(int argc, char** argv) {
       role_flags.config_file = config_file;
       return run_setup_role(role_flags);
     }
+    if (*health) return run_health(config_file, health_url, health_timeout_s);
     if (*learn || *note) {
       int exit_code = 0;
       auto ws = open_workspace(config_file, json, exit_code);

@@ -270,6 +270,10 @@ const std::vector<Setting>& settings() {
                      3600,
                      "Seconds an idle keep-alive connection stays open. Behind a load balancer, "
                      "keep it above the balancer's own idle timeout (an AWS ALB's is 60 s)."),
+      text_setting("server", "metrics", &Config::server, &ServerConfig::metrics,
+                   "on: GET /metrics serves Prometheus metrics, without a login (block it at "
+                   "the load balancer; see docs/api.md). off: 404, and nothing is recorded.",
+                   {"on", "off"}),
       text_setting("paths", "prompts_dir", &Config::paths, &PathsConfig::prompts_dir,
                    "Folder of prompt templates. Empty: the prompts/ shipped with askdb."),
       text_setting("paths", "web_dir", &Config::paths, &PathsConfig::web_dir,

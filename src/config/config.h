@@ -105,6 +105,7 @@ struct ServerConfig {
   int session_ttl_hours = 24 * 7;
   int requests_per_minute = 120;  // per user (or address) on the API; questions count more
   double idle_timeout_s = 75;     // an idle keep-alive connection is closed after this
+  std::string metrics = "on";     // "on": GET /metrics serves Prometheus metrics; "off": 404
 };
 
 struct PathsConfig {

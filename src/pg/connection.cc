@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <string_view>
 #include <utility>
 
 #include "core/text.h"
@@ -184,6 +185,19 @@ Result<Rows> Connection::query(const std::string& sql, const std::vector<Cell>& 
     PQclear(t);
   }
   return out;
+}
+
+std::string error_sqlstate(const Error& error) {
+  static constexpr std::string_view kMark = "(SQLSTATE ";
+  const size_t at = error.message.rfind(kMark);
+  if (at == std::string::npos) return "";
+  const size_t code = at + kMark.size();
+  if (code + 6 > error.message.size() || error.message[code + 5] != ')') return "";
+  for (size_t i = code; i < code + 5; ++i) {
+    const char c = error.message[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return "";
+  }
+  return error.message.substr(code, 5);
 }
 
 std::string quote_literal(const std::string& s) {

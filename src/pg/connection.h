@@ -84,6 +84,10 @@ class Connection {
   std::string what_;
 };
 
+// The SQLSTATE a Connection puts at the end of an error's message ("... (SQLSTATE 42703)"),
+// or "" when it has none (libpq's own failures: a lost connection, a refused login).
+std::string error_sqlstate(const Error& error);
+
 // The SQL-escaped literal / identifier for `s` (no connection needed; standard strings on).
 std::string quote_literal(const std::string& s);
 std::string quote_ident(const std::string& s);

@@ -187,10 +187,13 @@ Result<std::string> find_pg_bin_dir(const std::string& configured) {
     }
   }
   if (!best.empty()) return best;
+  // Reached only when no database is configured: in a container image without PostgreSQL,
+  // pointing askdb at a database is the fix, so it comes first.
   return make_error(ErrorCode::kConfig,
-                    "PostgreSQL's server programs (initdb, pg_ctl) were not found. Install them "
-                    "(apt-get install postgresql), set embedded.pg_bin_dir "
-                    "(ASKDB_EMBEDDED_PG_BIN_DIR), or point askdb at a database with DATABASE_URL.");
+                    "no database is configured, and PostgreSQL's server programs (initdb, pg_ctl) "
+                    "for the embedded demo database were not found. Point askdb at a database "
+                    "with DATABASE_URL, or install them (apt-get install postgresql) or set "
+                    "embedded.pg_bin_dir (ASKDB_EMBEDDED_PG_BIN_DIR).");
 }
 
 EmbeddedCluster::~EmbeddedCluster() { release(); }

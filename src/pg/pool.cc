@@ -14,7 +14,11 @@ Pool::Lease::~Lease() {
 
 Result<Pool::Lease> Pool::acquire() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+  if (idle_.empty() && open_ >= size_) {
+    ++waiting_;
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+    --waiting_;
+  }
   if (!idle_.empty()) {
     Connection conn = std::move(idle_.back());
     idle_.pop_back();
@@ -33,6 +37,17 @@ Result<Pool::Lease> Pool::acquire() {
     return conn.error();
   }
   return Lease(this, std::move(*conn));
+}
+
+Pool::Stats Pool::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s;
+  s.size = size_;
+  s.open = open_;
+  s.idle = static_cast<int>(idle_.size());
+  s.in_use = open_ - s.idle;
+  s.waiting = waiting_;
+  return s;
 }
 
 void Pool::release(Connection conn) {

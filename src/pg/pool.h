@@ -2,7 +2,8 @@
 //
 // acquire() hands out an idle connection or opens a new one while fewer than `size` exist,
 // else waits. The lease returns the connection when it goes out of scope; a connection that
-// broke is dropped instead of returned. Thread-safe.
+// broke is dropped instead of returned. stats() tells how full it is (for metrics).
+// Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -35,7 +36,17 @@ class Pool {
     Connection conn_;
   };
 
+  // How full the pool is, all counts read together under its lock.
+  struct Stats {
+    int size = 0;     // the most connections it may have open
+    int open = 0;     // open, or being opened by an acquire()
+    int idle = 0;     // open and not leased
+    int in_use = 0;   // open - idle: leased, or being opened for a lease
+    int waiting = 0;  // acquire() calls waiting because `size` are open and none is idle
+  };
+
   Result<Lease> acquire();
+  Stats stats() const;
   const std::string& what() const { return what_; }
 
  private:
@@ -45,10 +56,11 @@ class Pool {
   const std::string what_;
   const int size_;
   const std::string on_connect_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Connection> idle_;
   int open_ = 0;
+  int waiting_ = 0;
 };
 
 }  // namespace askdb::pg

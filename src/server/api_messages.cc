@@ -300,6 +300,9 @@ asio::awaitable<void> handle_post_message(Exchange& ex, ServerContext& ctx) {
   // and stores what it had); the pipeline's coroutine uses this frame's locals until then.
   chat::AskResult result = co_await answered.wait();
   if (kind == store::MessageKind::kQuestion) result.question = text;
+  if (ctx.metrics != nullptr) {
+    ctx.metrics->record_answer(result, kind == store::MessageKind::kQuestion);
+  }
   log_outcome(ex, caller->user, conversation_id, message.id, *progress, result);
 
   json outcome = chat::to_json(result, true);

@@ -13,6 +13,7 @@
 
 #include "config/paths.h"
 #include "core/text.h"
+#include "llm/from_config.h"
 #include "server/api_conversations.h"
 #include "server/api_examples.h"
 #include "server/api_messages.h"
@@ -21,8 +22,14 @@
 #include "server/http_server.h"
 #include "server/router.h"
 #include "server/server_context.h"
+#include "server/server_metrics.h"
 #include "server/static_files.h"
 #include "store/migrations.h"
+
+// askdb's version, for askdb_build_info (src/CMakeLists.txt defines it).
+#ifndef ASKDB_VERSION
+#define ASKDB_VERSION "unknown"
+#endif
 
 namespace askdb::server {
 namespace {
@@ -44,6 +51,19 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
   Router r;
   r.get("/healthz", bind(handle_healthz, ctx));
   r.get("/readyz", bind(handle_readyz, ctx));
+  // Prometheus scrapes without a login; a deployment keeps it off the internet (docs/api.md).
+  if (ctx.metrics != nullptr) {
+    r.get("/metrics", [metrics = ctx.metrics](Exchange& ex) -> asio::awaitable<void> {
+      // Only as spelled: a load balancer that refuses "/metrics" from the internet compares the
+      // path as sent, and "/%6Detrics" (decoded to the same route) must not get past it.
+      if (ex.raw_path() != "/metrics") {
+        ex.respond_error(404, "not_found", "no such page: /metrics is spelled without escapes.");
+        co_return;
+      }
+      ex.respond(200, metrics->render(), kMetricsContentType);
+      co_return;
+    });
+  }
   r.get("/api/v1/session", bind(handle_session, ctx));
   r.post("/api/v1/login", bind(handle_login, ctx));
   r.post("/api/v1/logout", bind(handle_logout, ctx));
@@ -75,9 +95,18 @@ Router make_router(ServerContext& ctx, const StaticFiles& files,
                            std::string(ex.path()) + " (see /api/v1/openapi.json).");
       co_return;
     }
-    if (!files.serve(ex)) ex.respond_error(404, "not_found", "no such page.");
+    if (files.serve(ex)) {
+      ex.set_route("static");
+    } else {
+      ex.respond_error(404, "not_found", "no such page.");
+    }
   });
   return r;
+}
+
+// The LLM provider's name for the metrics' labels ("openai"), "" when there is none.
+std::string llm_provider_name(const Config& config, chat::Workspace& workspace) {
+  return workspace.has_llm() ? llm::effective_provider(config.llm) : "";
 }
 
 }  // namespace
@@ -86,10 +115,18 @@ struct App::Impl {
   Impl(const Config& config, chat::Workspace& workspace, AuthMode auth,
        std::vector<Network> trusted)
       : config(config),
+        metrics(llm_provider_name(config, workspace), ASKDB_VERSION),
         io(thread_count(config.server)),
-        ctx(this->config, workspace, auth, std::move(trusted)) {}
+        ctx(this->config, workspace, auth, std::move(trusted),
+            config.server.metrics == "on" ? &metrics : nullptr) {
+    metrics.watch_pool("target", workspace.pool());
+    metrics.watch_pool("store", workspace.store_pool());
+  }
 
   Config config;
+  // Before the event loop: connections it still holds when it is destroyed report to it.
+  // Recorded into only when server.metrics is on (ctx.metrics).
+  ServerMetrics metrics;
   asio::io_context io;
   ServerContext ctx;
   std::unique_ptr<HttpServer> http;
@@ -176,6 +213,7 @@ Result<std::unique_ptr<App>> App::start(const Config& config, chat::Workspace& w
   options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
   options.idle_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(config.server.idle_timeout_s * 1000));
+  options.observer = ctx.metrics;
   // Each chat may hold a client socket and an LLM socket; leave room for files and PostgreSQL.
   rlimit fds{};
   if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY) {

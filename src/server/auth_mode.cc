@@ -63,7 +63,8 @@ Result<AuthMode> resolve_auth_mode(const ServerConfig& config) {
             (config.auth.empty() ? "not set" : "\"none\"") +
             "). Set ASKDB_SERVER_AUTH=local (accounts from `askdb users add`) or "
             "ASKDB_SERVER_AUTH=proxy (behind a load balancer that signs users in), or listen on "
-            "127.0.0.1 with --host 127.0.0.1.");
+            "127.0.0.1 with --host 127.0.0.1 or ASKDB_SERVER_HOST=127.0.0.1 (in a container, "
+            "which other containers and the host then cannot reach).");
   }
   if (config.auth == "local") return AuthMode::kLocal;
   if (config.auth == "proxy") {

@@ -150,6 +150,7 @@ struct Exchange::Impl {
   http::request<http::string_body> request;
   RequestTarget target;
   Headers path_params;
+  std::string_view route;
   std::string request_id = new_request_id();
   Clock::time_point start = Clock::now();
   Headers log_fields;  // add_log_field(): the user, the conversation ...
@@ -302,6 +303,9 @@ std::string_view Exchange::path_param(std::string_view name) const {
 
 void Exchange::set_path_params(Headers params) { impl_->path_params = std::move(params); }
 
+std::string_view Exchange::route() const { return impl_->route; }
+void Exchange::set_route(std::string_view route) { impl_->route = route; }
+
 void Exchange::respond(int status, std::string body, std::string_view content_type,
                        const Headers& headers) {
   Impl& x = *impl_;
@@ -387,6 +391,7 @@ net::awaitable<bool> Exchange::start_events() {
     std::lock_guard lock(x.sink->mu_);
     x.sink->streaming_ = true;
   }
+  if (HttpObserver* observer = x.server->options.observer) observer->stream_opened();
   net::co_spawn(x.connection->strand(),
                 detail::ExchangeAccess::run_event_writer(
                     x.connection, x.sink, chunked, x.server->options.event_keepalive_interval),
@@ -584,6 +589,7 @@ net::awaitable<bool> ExchangeAccess::complete(Exchange& exchange) {
   }
 
   x.access_log();
+  if (HttpObserver* observer = x.server->options.observer) observer->request_done(exchange);
   x.end();
   co_return keep;
 }
@@ -657,6 +663,7 @@ net::awaitable<void> detail::ExchangeAccess::run_event_writer(
     }
   }
   sink->writer_done_ = true;
+  if (HttpObserver* observer = sink->server_->options.observer) observer->stream_closed();
   connection->notify_progress();
 }
 

@@ -121,6 +121,11 @@ class Exchange {
   // "" when there is no such parameter.
   std::string_view path_param(std::string_view name) const;
   void set_path_params(Headers params);
+  // The route that answers this request, for metrics: the Router's pattern
+  // ("/api/v1/conversations/{id}"), a name a fallback gives itself ("static"), or "" when none
+  // did. REQUIRES: `route` outlives the exchange (a Router's pattern, a string literal).
+  std::string_view route() const;
+  void set_route(std::string_view route);
 
   // --- Answering with one response (written when the handler returns) ------------------
   // A later call replaces an earlier one; ignored (and logged) once events have started.

@@ -228,6 +228,7 @@ net::awaitable<void> HttpServer::Impl::accept_loop() {
     }
     const Strand strand = connection->strand();
     if (admitted) {
+      if (options().observer != nullptr) options().observer->connection_opened();
       net::co_spawn(strand, session(std::move(connection)), net::detached);
     } else {
       const int64_t now_s =
@@ -282,6 +283,7 @@ net::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conne
     if (!keep) break;
   }
   c.close();
+  if (o.observer != nullptr) o.observer->connection_closed();
   std::lock_guard lock(mu);
   live.erase(connection.get());
   if (live.empty()) drained_cv.notify_all();

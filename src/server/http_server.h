@@ -34,6 +34,23 @@
 
 namespace askdb::server {
 
+// What an HttpServer tells whoever watches its work (metrics). The calls come from the
+// connections' strands, on any number of threads at once: an implementation must be
+// thread-safe and cheap, and must not throw.
+class HttpObserver {
+ public:
+  virtual ~HttpObserver() = default;
+  // A request is over: its answer was written (or could not be), or its event stream ended.
+  // Called after the access log line; exchange.status() is what was answered, 200 for a stream.
+  virtual void request_done(const Exchange& exchange) = 0;
+  // A connection was admitted (connections refused with 503 are not), or it closed.
+  virtual void connection_opened() = 0;
+  virtual void connection_closed() = 0;
+  // An event stream started writing events to its client, or stopped.
+  virtual void stream_opened() = 0;
+  virtual void stream_closed() = 0;
+};
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an IPv4 or IPv6 address, or a name to resolve
   uint16_t port = 8080;            // 0: an ephemeral port, see local_port()
@@ -63,6 +80,9 @@ struct HttpServerOptions {
   // Sent with every response; starts as the security headers.
   Headers response_headers = default_security_headers();
   bool access_log = true;  // one info line per request: method, path, status, ms, request id
+  // Told of requests, connections and streams; null: nobody. It must outlive the server and
+  // every connection (which may outlive the server: see "Shutdown" above).
+  HttpObserver* observer = nullptr;
 };
 
 class HttpServer {

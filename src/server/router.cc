@@ -94,6 +94,7 @@ boost::asio::awaitable<void> Router::dispatch(Exchange& exchange) const {
       }
     }
     exchange.set_path_params(std::move(params));
+    exchange.set_route(chosen->pattern);
     co_await chosen->handler(exchange);
     co_return;
   }

@@ -5,7 +5,8 @@
 //
 // Unknown paths go to the fallback (by default 404 `not_found`); a known path with another
 // method gets 405 `method_not_allowed` and an Allow header. HEAD is answered by the GET route
-// when there is no HEAD route (the server sends the headers only).
+// when there is no HEAD route (the server sends the headers only). The pattern that matched is
+// set as the exchange's route() (for metrics); the fallback and 405 leave it as it was.
 //
 // Build it on one thread, then hand handler() to HttpServer; dispatch() is const and may run
 // on any number of threads at once.

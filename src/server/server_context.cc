@@ -59,9 +59,10 @@ std::vector<std::string> InFlight::ids() const {
 }
 
 ServerContext::ServerContext(const Config& config, chat::Workspace& workspace, AuthMode auth,
-                             std::vector<Network> trusted)
+                             std::vector<Network> trusted, ServerMetrics* metrics)
     : config(config),
       workspace(workspace),
+      metrics(metrics),
       auth(auth),
       trusted_proxies(std::move(trusted)),
       db_threads(static_cast<size_t>(config.query.pool_size)),

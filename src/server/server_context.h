@@ -1,7 +1,7 @@
 // ServerContext: what every route of `askdb serve` shares — the configuration, the workspace
 // (target database, catalog, knowledge, LLM), the pipeline running on the server's threads,
 // the app store (conversations, users, sessions) behind its own connection pool, the auth
-// mode, the rate limiter and the questions being answered now.
+// mode, the rate limiter, the questions being answered now and the metrics.
 //
 // Built once by App before the first request and destroyed after the last; routes hold a
 // reference. Everything in it is thread-safe or read-only.
@@ -28,6 +28,7 @@
 #include "server/auth_mode.h"
 #include "server/known_conversations.h"
 #include "server/rate_limiter.h"
+#include "server/server_metrics.h"
 #include "store/conversations.h"
 #include "store/feedback.h"
 #include "store/glossary_notes.h"
@@ -74,11 +75,13 @@ class InFlight {
 };
 
 struct ServerContext {
+  // `metrics`, when not null, must outlive the context.
   ServerContext(const Config& config, chat::Workspace& workspace, AuthMode auth,
-                std::vector<Network> trusted);
+                std::vector<Network> trusted, ServerMetrics* metrics);
 
   const Config& config;
   chat::Workspace& workspace;
+  ServerMetrics* const metrics;  // null when server.metrics is off: nothing is recorded
   const AuthMode auth;
   const std::vector<Network> trusted_proxies;
 

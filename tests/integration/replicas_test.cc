@@ -28,29 +28,11 @@ namespace {
 using json = nlohmann::json;
 using test::FakeOpenAiServer;
 using testing::DemoCluster;
+using testing::free_port;
 using testing::HttpCall;
 using testing::HttpReply;
 using testing::HttpTestClient;
-
-uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool wait_until_up(const HttpTestClient& client) {
-  for (int i = 0; i < 600; ++i) {
-    if (client.get("/healthz").status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
+using testing::wait_until_up;
 
 // Splits key=value conninfo into the conninfo without its password, and the password.
 std::pair<std::string, std::string> without_password(const std::string& conninfo) {

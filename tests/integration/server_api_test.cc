@@ -1,11 +1,14 @@
 // The HTTP API of `askdb serve` over real HTTP, against the real demo database, a real app
 // store (migrated into a schema of its own) and a fake OpenAI-compatible LLM on loopback:
 // conversations, questions streamed as Server-Sent Events and stored as they stream,
-// follow-ups, SQL a person wrote, feedback that teaches, errors, and local accounts.
+// follow-ups, SQL a person wrote, feedback that teaches, errors, local accounts, and the
+// Prometheus metrics a question leaves behind.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "chat/workspace.h"
@@ -18,6 +21,7 @@
 #include "support/demo_cluster.h"
 #include "support/fake_openai_server.h"
 #include "support/http_test_client.h"
+#include "support/prometheus_text.h"
 
 namespace askdb {
 namespace {
@@ -37,7 +41,9 @@ constexpr const char* kCountSql = "```sql\nSELECT count(*) AS orders FROM orders
 // One askdb server (in this process) over the shared demo cluster.
 class Server {
  public:
-  Server(FakeOpenAiServer& llm, const std::string& schema, const std::string& auth = "") {
+  // `adjust`, when set, changes the configuration last.
+  Server(FakeOpenAiServer& llm, const std::string& schema, const std::string& auth = "",
+         const std::function<void(Config&)>& adjust = {}) {
     Config config = DemoCluster::get().config();
     config.llm.provider = "openai";
     config.llm.base_url = llm.base_url();
@@ -48,6 +54,7 @@ class Server {
     config.server.auth = auth;
     config.server.shutdown_grace_s = 2;
     config.server.requests_per_minute = 100000;
+    if (adjust) adjust(config);
     config_ = config;
     auto ws = chat::Workspace::open(config);
     EXPECT_TRUE(ws.ok()) << ws.error().message;
@@ -520,6 +527,112 @@ TEST_F(ServerApiTest, TwoServersShareOneStore) {
   EXPECT_EQ(client_->get("/api/v1/conversations/" + id).json()["messages"].size(), 2u);
 }
 
+// GET /metrics until `done` holds for its parsed text (a request is counted once its answer is
+// written, which its client may see a moment before), at most ten seconds; the last scrape.
+testing::PromText scrape_until(HttpTestClient& client,
+                               const std::function<bool(const testing::PromText&)>& done) {
+  testing::PromText parsed;
+  for (int i = 0; i < 100; ++i) {
+    HttpReply r = client.get("/metrics");
+    EXPECT_EQ(r.status, 200);
+    parsed = testing::parse_prometheus_text(r.body);
+    if (done(parsed)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return parsed;
+}
+
+TEST_F(ServerApiTest, MetricsCountRequestsStagesTokensRefusalsAndPools) {
+  // The LLM first writes a statement the guard refuses, then, told why, the count.
+  FakeRule refused;
+  refused.match = "How many orders are there?";
+  refused.reply = "```sql\nDELETE FROM orders\n```";
+  llm_.add_rule(refused);
+  const std::string id = new_conversation();
+  HttpReply asked = ask_streamed(id, "How many orders are there?");
+  ASSERT_EQ(asked.status, 200) << asked.failure;
+  ASSERT_FALSE(asked.events.empty());
+  EXPECT_EQ(asked.events.back().name, "done") << asked.events.back().data;
+
+  const std::map<std::string, std::string> messages = {
+      {"route", "/api/v1/conversations/{id}/messages"}, {"method", "POST"}, {"status", "200"}};
+  testing::PromText m = scrape_until(*client_, [&](const testing::PromText& t) {
+    return t.value("askdb_http_requests_total", messages).value_or(0) >= 1;
+  });
+  HttpReply raw = client_->get("/metrics");
+  ASSERT_EQ(raw.status, 200);
+  EXPECT_EQ(raw.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const testing::PromText whole = testing::parse_prometheus_text(raw.body);
+  std::string problems;
+  for (const std::string& p : whole.problems) problems += p + "\n";
+  EXPECT_TRUE(whole.problems.empty()) << problems << raw.body;
+  // Labels carry route patterns, never ids.
+  EXPECT_EQ(raw.body.find(id), std::string::npos);
+
+  EXPECT_EQ(m.value("askdb_http_requests_total", messages), 1);
+  EXPECT_EQ(m.value("askdb_http_requests_total",
+                    {{"route", "/api/v1/conversations"}, {"method", "POST"}, {"status", "201"}}),
+            1);
+  EXPECT_GE(m.value("askdb_http_request_duration_seconds_count",
+                    {{"route", "/api/v1/conversations/{id}/messages"}})
+                .value_or(0),
+            1);
+  for (const char* stage : {"retrieve", "write_sql", "guard", "run", "answer", "total"}) {
+    EXPECT_GE(m.value("askdb_stage_duration_seconds_count", {{"stage", stage}}).value_or(0), 1)
+        << stage;
+  }
+  // One observation per answer: the refused attempt's guard time adds to the count's.
+  EXPECT_EQ(m.value("askdb_stage_duration_seconds_count", {{"stage", "guard"}}), 1);
+  EXPECT_EQ(m.value("askdb_guard_rejections_total", {{"reason", "not_a_query"}}), 1);
+  EXPECT_EQ(m.value("askdb_questions_total", {{"outcome", "answered"}}), 1);
+  EXPECT_GT(m.sum("askdb_llm_tokens_total", {{"provider", "openai"}, {"kind", "input"}}), 0);
+  EXPECT_GT(m.sum("askdb_llm_tokens_total", {{"provider", "openai"}, {"kind", "output"}}), 0);
+  EXPECT_EQ(m.sum("askdb_llm_calls_total", {{"provider", "openai"}, {"stage", "write_sql"}}), 2);
+  EXPECT_EQ(m.sum("askdb_llm_calls_total", {{"provider", "openai"}, {"stage", "answer"}}), 1);
+  for (const char* pool : {"target", "store"}) {
+    EXPECT_TRUE(m.has("askdb_pool_connections", {{"pool", pool}, {"state", "idle"}})) << pool;
+    EXPECT_TRUE(m.has("askdb_pool_connections", {{"pool", pool}, {"state", "in_use"}})) << pool;
+    EXPECT_TRUE(m.has("askdb_pool_waiting", {{"pool", pool}})) << pool;
+  }
+  EXPECT_EQ(m.value("askdb_pool_max_connections", {{"pool", "target"}}),
+            server_->config().query.pool_size);
+  EXPECT_GE(m.sum("askdb_pool_connections", {{"pool", "target"}}), 1);  // the count ran
+  EXPECT_TRUE(m.has("askdb_open_streams"));
+  EXPECT_GE(m.value("askdb_open_connections").value_or(0), 1);  // this scrape's
+  EXPECT_GT(m.value("process_resident_memory_bytes").value_or(0), 0);
+  EXPECT_TRUE(m.has("askdb_build_info"));
+
+  // SQL a person wrote that fails in the database counts by its SQLSTATE class.
+  HttpReply bad = client_->send_json("POST", "/api/v1/conversations/" + id + "/messages",
+                                     {{"sql", "SELECT no_such_column FROM orders"}});
+  ASSERT_EQ(bad.status, 200) << bad.body;
+  m = scrape_until(*client_, [](const testing::PromText& t) {
+    return t.value("askdb_sql_errors_total", {{"sqlstate_class", "42"}}).value_or(0) >= 1;
+  });
+  EXPECT_EQ(m.value("askdb_sql_errors_total", {{"sqlstate_class", "42"}}), 1);
+}
+
+TEST(MetricsSettingTest, OffAnswers404) {
+  FakeOpenAiServer llm;
+  ASSERT_TRUE(llm.start().ok());
+  Server server(llm, "metrics_off_test", "", [](Config& c) { c.server.metrics = "off"; });
+  HttpTestClient client(server.port());
+  EXPECT_EQ(client.get("/metrics").status, 404);
+  EXPECT_EQ(client.get("/healthz").status, 200);
+}
+
+TEST(MetricsSettingTest, OnlyTheLiteralPathAnswers) {
+  // A load balancer refusing "/metrics" compares the path as sent: an escaped spelling that
+  // decodes to the same route must not reach the metrics.
+  FakeOpenAiServer llm;
+  ASSERT_TRUE(llm.start().ok());
+  Server server(llm, "metrics_spelling_test", "");
+  HttpTestClient client(server.port());
+  EXPECT_EQ(client.get("/metrics").status, 200);
+  EXPECT_EQ(client.get("/%6Detrics").status, 404);
+  EXPECT_EQ(client.get("/%6d%65trics").status, 404);
+}
+
 TEST(ProxyAuthTest, TheLoadBalancersHeaderNamesTheUser) {
   FakeOpenAiServer llm;
   ASSERT_TRUE(llm.start().ok());
@@ -584,6 +697,7 @@ class LocalAuthTest : public ::testing::Test {
 
 TEST_F(LocalAuthTest, LoginSessionsCsrfAndPrivacy) {
   EXPECT_EQ(client_->get("/api/v1/conversations").status, 401);
+  EXPECT_EQ(client_->get("/metrics").status, 200);  // Prometheus has no login
   EXPECT_EQ(client_->get("/api/v1/notes").status, 401);
   EXPECT_EQ(client_->send_json("POST", "/api/v1/notes", {{"term", "a"}, {"text", "b"}}).status,
             401);

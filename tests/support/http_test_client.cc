@@ -4,6 +4,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
 
 #include "core/text.h"
 
@@ -140,6 +142,21 @@ HttpReply HttpTestClient::send_json(
   call.headers = std::move(headers);
   call.headers.emplace_back("Content-Type", "application/json");
   return send(call);
+}
+
+uint16_t free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+  return acceptor.local_endpoint().port();
+}
+
+bool wait_until_up(const HttpTestClient& client) {
+  for (int i = 0; i < 600; ++i) {
+    if (client.get("/healthz").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 }  // namespace askdb::testing

@@ -57,4 +57,10 @@ class HttpTestClient {
   uint16_t port_;
 };
 
+// A loopback port free right now (for a server a test starts as another process).
+uint16_t free_port();
+
+// Polls GET /healthz through `client` for up to a minute; true once it answers 200.
+bool wait_until_up(const HttpTestClient& client);
+
 }  // namespace askdb::testing

@@ -377,17 +377,8 @@ export class AskdbStack extends Stack {
       conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
       action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: FIXED_404_BODY }),
     });
-    // askdb decodes %XX in a path before routing, so /%6Detrics is /metrics to it; path
-    // patterns compare the text as sent. This rule catches the encoded spellings too.
-    new elbv2.CfnListenerRule(this, 'MetricsEncodedNotFound', {
-      listenerArn: https.listenerArn,
-      priority: 2,
-      conditions: [{ field: 'path-pattern', pathPatternConfig: { regexValues: [METRICS_PATH_REGEX] } }],
-      actions: [{
-        type: 'fixed-response',
-        fixedResponseConfig: { statusCode: '404', contentType: 'application/json', messageBody: FIXED_404_BODY },
-      }],
-    });
+    // askdb answers /metrics only as spelled (an escaped "/%6Detrics" gets its own 404), so this
+    // literal rule is enough.
 
     // ---- One-off tasks ----
     // setup-role: creates the read-only login role askdb queries with, as the RDS master user.
@@ -521,9 +512,6 @@ export class AskdbStack extends Stack {
     return ecs.ContainerImage.fromDockerImageAsset(asset);
   }
 }
-
-/** Matches /metrics with any of its letters percent-encoded (askdb decodes before routing). */
-export const METRICS_PATH_REGEX = '^/(m|%6[dD])(e|%65)(t|%74)(r|%72)(i|%69)(c|%63)(s|%73)(/.*)?$';
 
 export interface EcrUri {
   readonly account: string;

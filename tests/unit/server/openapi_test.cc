@@ -25,6 +25,7 @@ struct Route {
 const std::vector<Route> kRoutes = {
     {"get", "/healthz"},
     {"get", "/readyz"},
+    {"get", "/metrics"},  // unless server.metrics = off
     {"get", "/api/v1/session"},
     {"post", "/api/v1/login"},
     {"post", "/api/v1/logout"},
