@@ -306,15 +306,12 @@ asio::awaitable<std::optional<Error>> Pipeline::guard_and_run(const std::string&
   options.row_cap = deps_.config->query.row_cap;
   sqlguard::Verdict verdict = sqlguard::check(sql, *deps_.functions, options);
   add_timing(result, "guard", ms_since(start));
-  if (verdict.rejected) {
-    attempt.refusal = sqlguard::refusal_name(verdict.rejected->refusal);
-    co_return make_error(ErrorCode::kGuard, std::move(verdict.rejected->message));
-  }
-  if (!verdict.accepted) {
-    co_return make_error(ErrorCode::kInternal,
-                         "The SQL guard returned no verdict (a bug in askdb).");
-  }
-  const sqlguard::GuardedSql* guarded = &*verdict.accepted;
+  if (verdict.rejected) attempt.refusal = sqlguard::refusal_name(verdict.rejected->refusal);
+  auto accepted = sqlguard::to_result(std::move(verdict));
+  if (!accepted) co_return accepted.error();
+  // A pointer for the lambda below: GCC 12 destroys non-trivial values captured by a lambda
+  // in a co_await expression twice.
+  const sqlguard::GuardedSql* guarded = &*accepted;
   if (events.on_sql) events.on_sql(guarded->sql);
 
   status(events, "running");

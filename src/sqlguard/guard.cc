@@ -196,7 +196,10 @@ Verdict check(std::string_view sql, const FunctionCatalog& functions, const Guar
 
 Result<GuardedSql> guard(std::string_view sql, const FunctionCatalog& functions,
                          const GuardOptions& options) {
-  Verdict verdict = check(sql, functions, options);
+  return to_result(check(sql, functions, options));
+}
+
+Result<GuardedSql> to_result(Verdict verdict) {
   if (verdict.accepted) return std::move(*verdict.accepted);
   if (verdict.rejected) return make_error(ErrorCode::kGuard, std::move(verdict.rejected->message));
   return make_error(ErrorCode::kInternal, "The SQL guard returned no verdict (a bug in askdb).");

@@ -94,7 +94,10 @@ struct Verdict {
 // Judges `sql` (one statement, an optional trailing semicolon and comments allowed).
 Verdict check(std::string_view sql, const FunctionCatalog& functions, const GuardOptions& options);
 
-// The same verdict as a Result: an accepted query, or an Error with code kGuard.
+// A verdict as a Result: the accepted query, or an Error with code kGuard and its message.
+Result<GuardedSql> to_result(Verdict verdict);
+
+// check() as a Result: an accepted query, or an Error with code kGuard.
 Result<GuardedSql> guard(std::string_view sql, const FunctionCatalog& functions,
                          const GuardOptions& options);
 

@@ -1,11 +1,8 @@
 // `askdb health` as a container's HEALTHCHECK runs it: the real binary against a running
 // `askdb demo`, then against a port where nothing listens. Exit 0 only for HTTP 200 from
 // /healthz; 1, never 2 (reserved by Docker), with one line saying why for anything else.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>

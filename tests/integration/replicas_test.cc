@@ -3,11 +3,8 @@
 // history, and neither shows it to another user. Both read their database passwords apart from
 // the URLs (from a file, from a variable), write their logs as JSON lines that carry the request
 // id, user and conversation, and never log a password. Real binaries, real HTTP, a fake LLM.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>

@@ -3,11 +3,8 @@
 // a reachable address, local accounts made on the command line, a graceful stop that lets an
 // answer in flight finish, and one that stops an answer past the grace period but keeps what
 // it had.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
